@@ -1,0 +1,69 @@
+"""Settings for `crm-mining features`: snapshots, labels, RFM and bring-your-own-data input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """Where transactions come from. ``lake`` reads silver; otherwise a user's own table or files."""
+
+    source: Literal["lake", "delta_table", "delta_path", "parquet", "csv"] = "lake"
+    location: str | None = None
+    # Logical name -> the user's column name. Required: customer_id, txn_ts, amount.
+    # Optional: channel, merchant_category, product_code, direction, account_id.
+    columns: dict[str, str] = field(default_factory=dict)
+    csv_options: dict[str, str] = field(default_factory=lambda: {"header": "true"})
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    # Explicit snapshot dates (month ends); empty means the last `snapshot_count` month ends in the data.
+    snapshot_dates: list[dt.date] = field(default_factory=list)
+    snapshot_count: int = field(default=3, metadata={"min": 1, "max": 120})
+    rfm_windows_days: list[int] = field(default_factory=lambda: [30, 90, 365], metadata={"min": 1})
+    dpd_windows_months: list[int] = field(default_factory=lambda: [3, 6, 12], metadata={"min": 1})
+
+
+@dataclass(frozen=True)
+class LabelSettings:
+    churn_horizon_months: int = field(default=3, metadata={"min": 1, "max": 36})
+    churn_inactivity_days: int = field(default=90, metadata={"min": 1})
+    default_dpd: int = field(default=90, metadata={"min": 1})
+    default_horizon_months: int = field(default=12, metadata={"min": 1, "max": 60})
+
+
+@dataclass(frozen=True)
+class RfmRule:
+    """A named segment: inclusive score ranges (1-5) for R, F and M. First matching rule wins."""
+
+    name: str
+    r: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
+    f: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
+    m: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
+
+
+def default_rfm_rules() -> list[RfmRule]:
+    return [
+        RfmRule("Champions", r=[4, 5], f=[4, 5], m=[4, 5]),
+        RfmRule("Loyal", r=[3, 5], f=[3, 5]),
+        RfmRule("New", r=[5, 5], f=[1, 1]),
+        RfmRule("Potential loyalist", r=[4, 5], f=[1, 3]),
+        RfmRule("Can't lose", r=[1, 2], f=[4, 5], m=[4, 5]),
+        RfmRule("At risk", r=[1, 2], f=[3, 5]),
+        RfmRule("Hibernating", r=[2, 3], f=[1, 2]),
+        RfmRule("Lost", r=[1, 1], f=[1, 2]),
+    ]
+
+
+@dataclass(frozen=True)
+class RfmSettings:
+    window_days: int = field(default=365, metadata={"min": 1})
+    # percentile_approx accuracy (higher is more exact, more memory).
+    quantile_accuracy: int = field(default=10000, metadata={"min": 100})
+    segments: list[RfmRule] = field(default_factory=default_rfm_rules)
+    # Customers matching no rule get this segment.
+    fallback_segment: str = "Others"

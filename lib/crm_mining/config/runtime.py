@@ -1,0 +1,58 @@
+"""Settings for the Spark runtime and the lake's location (shared by every stage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crm_mining.config.validate import ConfigError
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """How the session is built. On Databricks and under spark-submit, master and most conf are the cluster's."""
+
+    master: str = "local[*]"
+    app_name: str = "crm-mining"
+    shuffle_partitions: int = field(default=4, metadata={"min": 1})
+    ui_enabled: bool = False
+    log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = "WARN"
+    # Delta's JVM artifact version. 4.4.1 jars are not published where our machines reach
+    # Maven Central; 4.4.0 is the same 4.4 line for Spark 4.2 and serves the 4.4.1 Python API.
+    delta_version: str = "4.4.0"
+    # Offline path: a folder of jars (Delta and its dependencies) put on spark.jars; Ivy is skipped.
+    jars_dir: str | None = None
+    # Ivy cache; None keeps Spark's default (~/.ivy2.5.2), which repeated runs and CI reuse.
+    ivy_dir: str | None = None
+    # Try `mvn dependency:copy-dependencies` when Ivy cannot resolve the Delta jars.
+    maven_fallback: bool = True
+    driver_memory: str = "4g"
+    conf: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """Where tables live. ``path`` mode: Delta folders under ``root``; ``catalog`` mode: catalog.schema tables."""
+
+    root: str = "./lakehouse"
+    mode: Literal["path", "catalog"] = "path"
+    catalog: str | None = None
+    schema: str = "crm"
+    # Raw files and generator ground truth; default <root>/landing and <root>/truth.
+    landing: str | None = None
+    truth: str | None = None
+    # Streaming checkpoints; default <root>/_checkpoints.
+    checkpoints: str | None = None
+
+    def validate(self, path: str) -> None:
+        if self.mode == "catalog" and not self.catalog:
+            raise ConfigError(f"'{path}.catalog' is required when '{path}.mode' is catalog")
+
+    def landing_dir(self) -> str:
+        return self.landing or f"{self.root.rstrip('/')}/landing"
+
+    def truth_dir(self) -> str:
+        return self.truth or f"{self.root.rstrip('/')}/truth"
+
+    def checkpoint_dir(self) -> str:
+        return self.checkpoints or f"{self.root.rstrip('/')}/_checkpoints"

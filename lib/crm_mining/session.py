@@ -1,0 +1,118 @@
+"""The one place that builds a SparkSession: Databricks, spark-submit on a cluster, or local.
+
+- Databricks: the existing session is returned untouched (Delta is built in).
+- spark-submit: the cluster's master and conf win; only Delta's SQL extension and catalog
+  are filled in when the submit did not set them. Jars come from ``--packages``/``--jars``.
+- Local: ``local[*]`` (or ``spark.master``) with Delta's jars, extension and catalog, UI off,
+  few shuffle partitions, UTC session time zone and quiet logs.
+
+Nothing here runs on import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+
+from pyspark import SparkConf
+from pyspark.errors import PySparkRuntimeError
+from pyspark.sql import SparkSession
+
+from crm_mining.config import Config
+from crm_mining.config.runtime import SparkSettings
+from crm_mining.jars import DeltaJarsError, delta_coordinate, jars_in, resolve_with_maven, unresolved_message
+
+log = logging.getLogger(__name__)
+
+DELTA_SQL_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+def on_databricks() -> bool:
+    return "DATABRICKS_RUNTIME_VERSION" in os.environ
+
+
+def launched_by_spark_submit() -> bool:
+    """True when this Python driver was started by spark-submit (its JVM already exists)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def get_spark(config: Config | None = None, verbose: bool = False) -> SparkSession:
+    """Return the SparkSession for this environment; see the module docstring for the rules."""
+    settings = (config or Config()).spark
+    if on_databricks():
+        return SparkSession.builder.getOrCreate()
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    spark = submitted_session(settings) if launched_by_spark_submit() else local_session(settings)
+    set_log_level(spark, "INFO" if verbose else settings.log_level)
+    return spark
+
+
+def submitted_session(settings: SparkSettings) -> SparkSession:
+    """Session under spark-submit: fill in only what the cluster's conf leaves unset."""
+    submitted = SparkConf()
+    builder = SparkSession.builder.appName(settings.app_name)
+    wanted = {**DELTA_SQL_CONF, "spark.sql.session.timeZone": "UTC", **settings.conf}
+    for key, value in wanted.items():
+        if not submitted.contains(key):
+            builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def local_session(settings: SparkSettings) -> SparkSession:
+    """Local session with Delta; resolves Delta's jars as described in ``crm_mining.jars``."""
+    jars_dir = settings.jars_dir or os.environ.get("CRM_MINING_JARS_DIR")
+    if jars_dir:
+        return local_builder(settings, jars=jars_in(jars_dir)).getOrCreate()
+    coordinate = delta_coordinate(settings.delta_version)
+    try:
+        return local_builder(settings, packages=coordinate).getOrCreate()
+    except PySparkRuntimeError as exc:
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        if not settings.maven_fallback:
+            raise DeltaJarsError(unresolved_message(coordinate, "spark.maven_fallback is off.")) from None
+        log.warning("Ivy could not resolve %s; trying Maven", coordinate)
+        try:
+            jars = resolve_with_maven(coordinate)
+        except DeltaJarsError as maven_error:
+            raise DeltaJarsError(unresolved_message(coordinate, f"the Maven fallback failed: {maven_error}")) from None
+        return local_builder(settings, jars=jars).getOrCreate()
+
+
+def local_builder(settings: SparkSettings, packages: str | None = None, jars: list[str] | None = None):
+    log4j = resources.files("crm_mining") / "resources" / "log4j2.properties"
+    builder = (
+        SparkSession.builder.master(settings.master)
+        .appName(settings.app_name)
+        .config("spark.ui.enabled", str(settings.ui_enabled).lower())
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", settings.driver_memory)
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j}")
+        .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
+    )
+    for key, value in DELTA_SQL_CONF.items():
+        builder = builder.config(key, value)
+    if packages:
+        builder = builder.config("spark.jars.packages", packages)
+        if settings.ivy_dir:
+            builder = builder.config("spark.jars.ivy", os.path.expanduser(settings.ivy_dir))
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
+    for key, value in settings.conf.items():
+        builder = builder.config(key, value)
+    return builder
+
+
+def set_log_level(spark: SparkSession, level: str) -> None:
+    try:
+        spark.sparkContext.setLogLevel(level)
+    except Exception:  # Spark Connect has no SparkContext; its server owns logging.
+        log.debug("could not set Spark's log level")

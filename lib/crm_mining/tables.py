@@ -1,0 +1,191 @@
+"""The table registry (logical name -> location per environment) and Delta I/O.
+
+Stages never hard-code a path: they ask ``Lake`` for a logical name such as
+``silver.transactions``. In ``path`` mode that is ``<root>/silver/transactions``; in
+``catalog`` mode (Databricks, Unity Catalog) it is ``<catalog>.<schema>.silver_transactions``.
+The registry also owns each table's partition columns, so readers and writers agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
+
+from crm_mining import CrmMiningError
+from crm_mining.config import Config
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    partition_by: tuple[str, ...] = ()
+    description: str = ""
+
+
+SOURCES = ("customers", "products", "accounts", "balances", "transactions", "repayments", "interactions")
+
+TABLES: dict[str, TableSpec] = {
+    **{f"bronze.{s}": TableSpec(description=f"raw {s} records with ingestion metadata") for s in SOURCES},
+    **{f"silver.{s}": TableSpec(description=f"typed, validated, deduplicated {s}") for s in SOURCES},
+    "bronze.transactions": TableSpec(("ingest_date",), "raw transactions; partitioned by the drop they came in"),
+    # Mining jobs read transactions by date range: monthly partitions prune well without tiny files.
+    "silver.transactions": TableSpec(("txn_month",), "validated transactions in base currency"),
+    "silver.balances": TableSpec(("month_end",), "month-end balance per account"),
+    "ops.quarantine": TableSpec(("source",), "every rejected row with its reason code, file and batch"),
+    "ops.ingest_audit": TableSpec((), "rows read/written/quarantined/duplicates per source and batch"),
+    "gold.customer_features": TableSpec(("snapshot_date",), "customer 360 features per snapshot"),
+    "gold.labels": TableSpec(("snapshot_date",), "churn and default labels per customer and snapshot"),
+    "gold.rfm": TableSpec(("snapshot_date",), "RFM scores and named segments per snapshot"),
+    "gold.lifecycle_stage": TableSpec(("snapshot_date",), "lifecycle stage per customer and snapshot"),
+    "gold.lifecycle_history": TableSpec((), "SCD2 history of lifecycle stages"),
+    "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
+    "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
+    "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+}
+
+
+class UnknownTable(CrmMiningError):
+    pass
+
+
+def spec(name: str) -> TableSpec:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise UnknownTable(f"unknown table '{name}'; known tables: {', '.join(sorted(TABLES))}") from None
+
+
+class Lake:
+    """Locations and Delta I/O for one environment's tables."""
+
+    def __init__(self, config: Config):
+        self.settings = config.lake
+
+    # -- locations -------------------------------------------------------------------
+    def location(self, name: str) -> str:
+        """Filesystem path (path mode) or catalog.schema.table name (catalog mode)."""
+        spec(name)
+        layer, table = name.split(".", 1)
+        if self.settings.mode == "catalog":
+            return f"{self.settings.catalog}.{self.settings.schema}.{layer}_{table}"
+        return f"{self.settings.root.rstrip('/')}/{layer}/{table}"
+
+    def sql_name(self, name: str) -> str:
+        """Identifier usable in SQL: delta.`/path` or catalog.schema.table."""
+        location = self.location(name)
+        return location if self.settings.mode == "catalog" else f"delta.`{location}`"
+
+    def landing(self, source: str = "") -> str:
+        return f"{self.settings.landing_dir().rstrip('/')}/{source}".rstrip("/")
+
+    def truth(self, name: str = "") -> str:
+        return f"{self.settings.truth_dir().rstrip('/')}/{name}".rstrip("/")
+
+    def checkpoint(self, name: str) -> str:
+        return f"{self.settings.checkpoint_dir().rstrip('/')}/{name}"
+
+    # -- Delta I/O -------------------------------------------------------------------
+    def exists(self, spark: SparkSession, name: str) -> bool:
+        location = self.location(name)
+        if self.settings.mode == "catalog":
+            return spark.catalog.tableExists(location)
+        return DeltaTable.isDeltaTable(spark, location)
+
+    def read(self, spark: SparkSession, name: str, version: int | None = None) -> DataFrame:
+        """Read a table; ``version`` reads it as of that Delta version (time travel)."""
+        if not self.exists(spark, name):
+            raise CrmMiningError(f"table '{name}' does not exist at {self.location(name)}; run the job that writes it first")
+        reader = spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
+        location = self.location(name)
+        return reader.table(location) if self.settings.mode == "catalog" else reader.load(location)
+
+    def delta(self, spark: SparkSession, name: str) -> DeltaTable:
+        location = self.location(name)
+        if self.settings.mode == "catalog":
+            return DeltaTable.forName(spark, location)
+        return DeltaTable.forPath(spark, location)
+
+    def write(
+        self,
+        df: DataFrame,
+        name: str,
+        mode: str = "overwrite",
+        replace_where: str | None = None,
+        merge_schema: bool = False,
+    ) -> None:
+        """Write ``df`` as Delta with the registry's partitioning.
+
+        ``replace_where`` overwrites only the matching rows (e.g. one snapshot), so reruns are idempotent.
+        """
+        writer = df.write.format("delta").mode(mode)
+        partition_by = spec(name).partition_by
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        if replace_where:
+            writer = writer.option("replaceWhere", replace_where)
+        if merge_schema:
+            writer = writer.option("mergeSchema", "true")
+        location = self.location(name)
+        if self.settings.mode == "catalog":
+            writer.saveAsTable(location)
+        else:
+            writer.save(location)
+
+    def merge(self, spark: SparkSession, df: DataFrame, name: str, keys: list[str], update: bool = True) -> None:
+        """Upsert ``df`` on ``keys``: new keys are inserted; existing ones updated (or left if not ``update``).
+
+        Creates the table on first use. Rows of ``df`` must be unique on ``keys``.
+        """
+        if not self.exists(spark, name):
+            self.write(df, name, mode="overwrite")
+            return
+        condition = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+        merger = self.delta(spark, name).alias("t").merge(df.alias("s"), condition)
+        if update:
+            merger = merger.whenMatchedUpdateAll()
+        merger.whenNotMatchedInsertAll().execute()
+
+    def ensure_table(
+        self,
+        spark: SparkSession,
+        name: str,
+        schema: StructType,
+        not_null: list[str] | None = None,
+        checks: dict[str, str] | None = None,
+    ) -> None:
+        """Create the table if missing, with NOT NULL columns, the registry's partitioning and CHECKs.
+
+        Idempotent: an existing table only gets the CHECK constraints it lacks.
+        Delta cannot make an existing column NOT NULL, so NOT NULL is declared here, at creation.
+        """
+        required = set(not_null or [])
+        if not self.exists(spark, name):
+            builder = DeltaTable.createIfNotExists(spark)
+            location = self.location(name)
+            builder = builder.tableName(location) if self.settings.mode == "catalog" else builder.location(location)
+            for column in schema.fields:
+                builder = builder.addColumn(column.name, column.dataType, nullable=column.name not in required)
+            partition_by = spec(name).partition_by
+            if partition_by:
+                builder = builder.partitionedBy(*partition_by)
+            builder.execute()
+        existing = self.constraints(spark, name)
+        for constraint, expression in (checks or {}).items():
+            if constraint.lower() not in existing:
+                spark.sql(f"ALTER TABLE {self.sql_name(name)} ADD CONSTRAINT {constraint} CHECK ({expression})")
+
+    def constraints(self, spark: SparkSession, name: str) -> set[str]:
+        properties = spark.sql(f"SHOW TBLPROPERTIES {self.sql_name(name)}").where("key LIKE 'delta.constraints.%'")
+        return {row["key"].removeprefix("delta.constraints.") for row in properties.collect()}
+
+    def optimize(self, spark: SparkSession, name: str, zorder_by: list[str] | None = None) -> None:
+        """Compact small files; Z-order by the columns mining jobs filter on."""
+        optimizer = self.delta(spark, name).optimize()
+        if zorder_by:
+            optimizer.executeZOrderBy(*zorder_by)
+        else:
+            optimizer.executeCompaction()
