@@ -79,8 +79,16 @@ def resolve_with_maven(coordinate: str, target: Path | None = None) -> list[str]
         pom = Path(work) / "pom.xml"
         pom.write_text(POM_TEMPLATE.format(group=group, artifact=artifact, version=version))
         staging = Path(work) / "jars"
-        cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-               f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+        ]
         log.info("resolving %s with Maven into %s", coordinate, target)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if done.returncode != 0:
@@ -104,3 +112,23 @@ def unresolved_message(coordinate: str, reason: str) -> str:
         "(or CRM_MINING_JARS_DIR), see README 'Offline Delta jars';\n"
         "  - choose a published version with --set spark.delta_version=X.Y.Z."
     )
+
+
+def warm() -> None:
+    """Resolve Delta's jars for the default local config by starting (and stopping) one session."""
+    from crm_mining.config import load_config
+    from crm_mining.session import get_spark
+
+    spark = get_spark(load_config(overrides=["spark.master=local[1]"]))
+    loaded = spark.sparkContext.getConf().get("spark.jars", "") or spark.sparkContext.getConf().get(
+        "spark.jars.packages", ""
+    )
+    spark.stop()
+    print(f"Delta jars ready: {loaded}")
+
+
+if __name__ == "__main__":
+    try:
+        warm()
+    except DeltaJarsError as error:
+        raise SystemExit(f"setup: {error}") from None
