@@ -1,6 +1,6 @@
 """spark-submit entry point for `crm-mining pipeline`.
 
-    spark-submit --py-files dist/crm_mining-*.whl jobs/pipeline.py --conf conf/cluster.yaml
+spark-submit --py-files dist/crm_mining-*.whl jobs/pipeline.py --conf conf/cluster.yaml
 """
 
 import sys

@@ -1,6 +1,6 @@
 """spark-submit entry point for `crm-mining report`.
 
-    spark-submit --py-files dist/crm_mining-*.whl jobs/report.py --conf conf/cluster.yaml
+spark-submit --py-files dist/crm_mining-*.whl jobs/report.py --conf conf/cluster.yaml
 """
 
 import sys

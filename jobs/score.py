@@ -1,6 +1,6 @@
 """spark-submit entry point for `crm-mining score`.
 
-    spark-submit --py-files dist/crm_mining-*.whl jobs/score.py --conf conf/cluster.yaml
+spark-submit --py-files dist/crm_mining-*.whl jobs/score.py --conf conf/cluster.yaml
 """
 
 import sys

@@ -12,7 +12,9 @@ def spark(tmp_path_factory):
     from crm_mining.session import get_spark
 
     warehouse = tmp_path_factory.mktemp("warehouse")
-    config = load_config(overrides=["spark.master=local[2]", f"spark.conf={{spark.sql.warehouse.dir: '{warehouse}'}}"])
+    config = load_config(
+        overrides=["spark.master=local[2]", f"spark.conf={{spark.sql.warehouse.dir: '{warehouse}'}}"]
+    )
     session = get_spark(config)
     yield session
     session.stop()

@@ -29,11 +29,19 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "generate": Command("write a synthetic bank lake (landing files + ground truth)", "crm_mining.generate:generate_lake"),
-    "ingest": Command("landing -> bronze -> silver Delta tables, with quarantine and audit", "crm_mining.ingest:ingest_lake"),
-    "features": Command("customer 360 features, labels and RFM per snapshot", "crm_mining.features:build_features"),
-    "lifecycle": Command("lifecycle stages, SCD2 history, transitions, actions and customer value",
-                         "crm_mining.lifecycle:build_lifecycle"),
+    "generate": Command(
+        "write a synthetic bank lake (landing files + ground truth)", "crm_mining.generate:generate_lake"
+    ),
+    "ingest": Command(
+        "landing -> bronze -> silver Delta tables, with quarantine and audit", "crm_mining.ingest:ingest_lake"
+    ),
+    "features": Command(
+        "customer 360 features, labels and RFM per snapshot", "crm_mining.features:build_features"
+    ),
+    "lifecycle": Command(
+        "lifecycle stages, SCD2 history, transitions, actions and customer value",
+        "crm_mining.lifecycle:build_lifecycle",
+    ),
     "rules": Command("FPGrowth cross-sell rules and next-best-offer", None, "cross-sell"),
     "segment": Command("KMeans customer segments with profiles", None, "segmentation"),
     "train": Command("train churn and credit-risk models", None, "models"),
@@ -44,20 +52,34 @@ COMMANDS: dict[str, Command] = {
 
 # Subcommand flags that are shorthands for config keys.
 SHORTHANDS = {
-    "generate": [("--customers", int, "generate.customers"), ("--months", int, "generate.months"),
-                 ("--seed", int, "generate.seed")],
-    "pipeline": [("--customers", int, "generate.customers"), ("--months", int, "generate.months"),
-                 ("--seed", int, "generate.seed")],
+    "generate": [
+        ("--customers", int, "generate.customers"),
+        ("--months", int, "generate.months"),
+        ("--seed", int, "generate.seed"),
+    ],
+    "pipeline": [
+        ("--customers", int, "generate.customers"),
+        ("--months", int, "generate.months"),
+        ("--seed", int, "generate.seed"),
+    ],
     "features": [("--snapshot-count", int, "features.snapshot_count")],
 }
 
 
 def common_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--conf", metavar="YAML", help="config file (default: built-in local config = conf/local.yaml)")
+    parent.add_argument(
+        "--conf", metavar="YAML", help="config file (default: built-in local config = conf/local.yaml)"
+    )
     parent.add_argument("--lakehouse", metavar="DIR", help="lake root folder (overrides lake.root)")
-    parent.add_argument("--set", dest="overrides", metavar="SECTION.KEY=VALUE", action="append", default=[],
-                        help="override one config key; repeatable (value read as YAML)")
+    parent.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="SECTION.KEY=VALUE",
+        action="append",
+        default=[],
+        help="override one config key; repeatable (value read as YAML)",
+    )
     parent.add_argument("-v", "--verbose", action="store_true", help="log more, including Spark's INFO logs")
     return parent
 
@@ -72,15 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     parent = common_options()
     for name, command in COMMANDS.items():
         note = "" if command.target else " (not built yet)"
-        cmd = sub.add_parser(name, parents=[parent], help=command.help + note, description=command.help + note)
+        cmd = sub.add_parser(
+            name, parents=[parent], help=command.help + note, description=command.help + note
+        )
         for flag, kind, key in SHORTHANDS.get(name, []):
             cmd.add_argument(flag, type=kind, dest=key, help=f"shorthand for --set {key}=N")
     return parser
 
 
 def shorthand_overrides(args: argparse.Namespace) -> list[str]:
-    return [f"{key}={getattr(args, key)}" for _, _, key in SHORTHANDS.get(args.command, [])
-            if getattr(args, key) is not None]
+    return [
+        f"{key}={getattr(args, key)}"
+        for _, _, key in SHORTHANDS.get(args.command, [])
+        if getattr(args, key) is not None
+    ]
 
 
 def resolve(command: str):

@@ -81,7 +81,9 @@ def local_session(settings: SparkSettings) -> SparkSession:
         try:
             jars = resolve_with_maven(coordinate)
         except DeltaJarsError as maven_error:
-            raise DeltaJarsError(unresolved_message(coordinate, f"the Maven fallback failed: {maven_error}")) from None
+            raise DeltaJarsError(
+                unresolved_message(coordinate, f"the Maven fallback failed: {maven_error}")
+            ) from None
         return local_builder(settings, jars=jars).getOrCreate()
 
 

@@ -29,7 +29,9 @@ SOURCES = ("customers", "products", "accounts", "balances", "transactions", "rep
 TABLES: dict[str, TableSpec] = {
     **{f"bronze.{s}": TableSpec(description=f"raw {s} records with ingestion metadata") for s in SOURCES},
     **{f"silver.{s}": TableSpec(description=f"typed, validated, deduplicated {s}") for s in SOURCES},
-    "bronze.transactions": TableSpec(("ingest_date",), "raw transactions; partitioned by the drop they came in"),
+    "bronze.transactions": TableSpec(
+        ("ingest_date",), "raw transactions; partitioned by the drop they came in"
+    ),
     # Mining jobs read transactions by date range: monthly partitions prune well without tiny files.
     "silver.transactions": TableSpec(("txn_month",), "validated transactions in base currency"),
     "silver.balances": TableSpec(("month_end",), "month-end balance per account"),
@@ -96,7 +98,9 @@ class Lake:
     def read(self, spark: SparkSession, name: str, version: int | None = None) -> DataFrame:
         """Read a table; ``version`` reads it as of that Delta version (time travel)."""
         if not self.exists(spark, name):
-            raise CrmMiningError(f"table '{name}' does not exist at {self.location(name)}; run the job that writes it first")
+            raise CrmMiningError(
+                f"table '{name}' does not exist at {self.location(name)}; run the job that writes it first"
+            )
         reader = spark.read.format("delta")
         if version is not None:
             reader = reader.option("versionAsOf", version)
@@ -135,7 +139,9 @@ class Lake:
         else:
             writer.save(location)
 
-    def merge(self, spark: SparkSession, df: DataFrame, name: str, keys: list[str], update: bool = True) -> None:
+    def merge(
+        self, spark: SparkSession, df: DataFrame, name: str, keys: list[str], update: bool = True
+    ) -> None:
         """Upsert ``df`` on ``keys``: new keys are inserted; existing ones updated (or left if not ``update``).
 
         Creates the table on first use. Rows of ``df`` must be unique on ``keys``.
@@ -166,9 +172,13 @@ class Lake:
         if not self.exists(spark, name):
             builder = DeltaTable.createIfNotExists(spark)
             location = self.location(name)
-            builder = builder.tableName(location) if self.settings.mode == "catalog" else builder.location(location)
+            builder = (
+                builder.tableName(location) if self.settings.mode == "catalog" else builder.location(location)
+            )
             for column in schema.fields:
-                builder = builder.addColumn(column.name, column.dataType, nullable=column.name not in required)
+                builder = builder.addColumn(
+                    column.name, column.dataType, nullable=column.name not in required
+                )
             partition_by = spec(name).partition_by
             if partition_by:
                 builder = builder.partitionedBy(*partition_by)
@@ -176,10 +186,14 @@ class Lake:
         existing = self.constraints(spark, name)
         for constraint, expression in (checks or {}).items():
             if constraint.lower() not in existing:
-                spark.sql(f"ALTER TABLE {self.sql_name(name)} ADD CONSTRAINT {constraint} CHECK ({expression})")
+                spark.sql(
+                    f"ALTER TABLE {self.sql_name(name)} ADD CONSTRAINT {constraint} CHECK ({expression})"
+                )
 
     def constraints(self, spark: SparkSession, name: str) -> set[str]:
-        properties = spark.sql(f"SHOW TBLPROPERTIES {self.sql_name(name)}").where("key LIKE 'delta.constraints.%'")
+        properties = spark.sql(f"SHOW TBLPROPERTIES {self.sql_name(name)}").where(
+            "key LIKE 'delta.constraints.%'"
+        )
         return {row["key"].removeprefix("delta.constraints.") for row in properties.collect()}
 
     def optimize(self, spark: SparkSession, name: str, zorder_by: list[str] | None = None) -> None:

@@ -11,10 +11,14 @@ from crm_mining.tables import Lake
 
 def test_write_merge_and_time_travel(spark, config):
     lake = Lake(config)
-    first = spark.createDataFrame([("C1", "A", 10.0), ("C2", "B", 20.0)], "customer_id string, stage string, v double")
+    first = spark.createDataFrame(
+        [("C1", "A", 10.0), ("C2", "B", 20.0)], "customer_id string, stage string, v double"
+    )
     lake.write(first, "gold.lifecycle_actions")
 
-    upsert = spark.createDataFrame([("C2", "B2", 21.0), ("C3", "C", 30.0)], "customer_id string, stage string, v double")
+    upsert = spark.createDataFrame(
+        [("C2", "B2", 21.0), ("C3", "C", 30.0)], "customer_id string, stage string, v double"
+    )
     lake.merge(spark, upsert, "gold.lifecycle_actions", keys=["customer_id"])
 
     assertDataFrameEqual(
@@ -30,10 +34,16 @@ def test_merge_without_update_keeps_existing_rows(spark, config):
     lake = Lake(config)
     schema = "customer_id string, v double"
     lake.write(spark.createDataFrame([("C1", 1.0)], schema), "gold.lifecycle_actions")
-    lake.merge(spark, spark.createDataFrame([("C1", 9.0), ("C2", 2.0)], schema), "gold.lifecycle_actions",
-               keys=["customer_id"], update=False)
-    assertDataFrameEqual(lake.read(spark, "gold.lifecycle_actions"),
-                         spark.createDataFrame([("C1", 1.0), ("C2", 2.0)], schema))
+    lake.merge(
+        spark,
+        spark.createDataFrame([("C1", 9.0), ("C2", 2.0)], schema),
+        "gold.lifecycle_actions",
+        keys=["customer_id"],
+        update=False,
+    )
+    assertDataFrameEqual(
+        lake.read(spark, "gold.lifecycle_actions"), spark.createDataFrame([("C1", 1.0), ("C2", 2.0)], schema)
+    )
 
 
 def test_partitioning_comes_from_the_registry(spark, config):
@@ -48,15 +58,24 @@ def test_constraints_reject_bad_rows(spark, config):
     lake = Lake(config)
     good = spark.createDataFrame([("T1", 5.0)], "txn_id string, amount double")
     for _ in range(2):  # idempotent
-        lake.ensure_table(spark, "silver.products", good.schema, not_null=["txn_id"],
-                          checks={"amount_positive": "amount > 0"})
+        lake.ensure_table(
+            spark,
+            "silver.products",
+            good.schema,
+            not_null=["txn_id"],
+            checks={"amount_positive": "amount > 0"},
+        )
     lake.write(good, "silver.products", mode="append")
     assert lake.constraints(spark, "silver.products") == {"amount_positive"}
     bad = spark.createDataFrame([("T2", -1.0)], "txn_id string, amount double")
     with pytest.raises(Exception, match="(?i)check constraint"):
         lake.write(bad, "silver.products", mode="append")
     with pytest.raises(Exception, match="(?i)null"):
-        lake.write(spark.createDataFrame([(None, 1.0)], "txn_id string, amount double"), "silver.products", mode="append")
+        lake.write(
+            spark.createDataFrame([(None, 1.0)], "txn_id string, amount double"),
+            "silver.products",
+            mode="append",
+        )
     assert lake.read(spark, "silver.products").count() == 1
 
 
