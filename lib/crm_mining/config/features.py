@@ -6,6 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from crm_mining.config.validate import ConfigError
+
+# Logical transaction columns a user's own table may map (see crm_mining.inputs).
+REQUIRED_INPUT_COLUMNS = ("customer_id", "txn_ts", "amount")
+OPTIONAL_INPUT_COLUMNS = ("account_id", "direction", "channel", "merchant_category", "product_code")
+
 
 @dataclass(frozen=True)
 class InputSettings:
@@ -15,8 +21,24 @@ class InputSettings:
     location: str | None = None
     # Logical name -> the user's column name. Required: customer_id, txn_ts, amount.
     # Optional: channel, merchant_category, product_code, direction, account_id.
+    # A logical name left out of the mapping is looked up under its own name in the source.
     columns: dict[str, str] = field(default_factory=dict)
     csv_options: dict[str, str] = field(default_factory=lambda: {"header": "true"})
+    # Pattern for string timestamps (Spark datetime pattern); None = ISO-like (yyyy-MM-dd[ HH:mm:ss]).
+    timestamp_format: str | None = None
+    # Only used when the source has no direction column: true = the amount is signed
+    # (negative -> DEBIT, positive -> CREDIT); false = every row is spend (DEBIT).
+    signed_amounts: bool = False
+
+    def validate(self, path: str) -> None:
+        if self.source != "lake" and not self.location:
+            raise ConfigError(f"'{path}.location' is required when '{path}.source' is {self.source!r}")
+        known = set(REQUIRED_INPUT_COLUMNS) | set(OPTIONAL_INPUT_COLUMNS)
+        unknown = sorted(set(self.columns) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown logical column '{path}.columns.{unknown[0]}'; allowed: {', '.join(sorted(known))}"
+            )
 
 
 @dataclass(frozen=True)
