@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 
 from pyspark.sql import Column, DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from pyspark.sql.types import DateType, NumericType, StringType, TimestampNTZType, TimestampType
 
 from crm_mining import CrmMiningError
@@ -43,7 +43,13 @@ CORE_COLUMNS = ("customer_id", "txn_ts", "txn_date", "amount_base", "direction")
 # Optional output columns, in output order (``direction`` is always present in the output).
 OPTIONAL_COLUMNS = ("account_id", "channel", "merchant_category", "product_code")
 # Lake tables the mining stages use when they exist; each one missing only removes the features needing it.
-LAKE_INPUTS = ("silver.customers", "silver.accounts", "silver.balances", "silver.repayments", "silver.interactions")
+LAKE_INPUTS = (
+    "silver.customers",
+    "silver.accounts",
+    "silver.balances",
+    "silver.repayments",
+    "silver.interactions",
+)
 
 DEBIT_WORDS = ("DEBIT", "D", "DR", "DEB", "OUT", "WITHDRAWAL", "SPEND")
 CREDIT_WORDS = ("CREDIT", "C", "CR", "CRED", "IN", "DEPOSIT")
@@ -70,7 +76,9 @@ def optional_columns(transactions: DataFrame) -> list[str]:
     return [c for c in OPTIONAL_COLUMNS if c in transactions.columns]
 
 
-def available_inputs(spark: SparkSession, config: Config, transactions: DataFrame | None = None) -> dict[str, bool]:
+def available_inputs(
+    spark: SparkSession, config: Config, transactions: DataFrame | None = None
+) -> dict[str, bool]:
     """Which optional inputs exist: each optional transaction column and each lake table in ``LAKE_INPUTS``.
 
     Reads only schemas and Delta logs (no Spark job over the data).
@@ -157,15 +165,21 @@ def resolve_columns(raw: DataFrame, config: Config) -> dict[str, str]:
         if actual is not None:
             resolved[logical] = actual
         elif logical in REQUIRED_INPUT_COLUMNS:
-            how = f"mapped by input.columns.{logical}" if logical in mapping else f"set input.columns.{logical}"
+            how = (
+                f"mapped by input.columns.{logical}" if logical in mapping else f"set input.columns.{logical}"
+            )
             raise InputError(
                 f"required column '{wanted}' (logical '{logical}', {how}) is missing from {source_name(config)}; "
                 f"source columns: {', '.join(raw.columns)}"
             )
         elif logical in mapping:
             # An explicitly mapped optional column that is absent is a config mistake worth a loud warning.
-            log.warning("input.columns.%s = '%s' is not a column of %s; treating it as missing",
-                        logical, wanted, source_name(config))
+            log.warning(
+                "input.columns.%s = '%s' is not a column of %s; treating it as missing",
+                logical,
+                wanted,
+                source_name(config),
+            )
     return resolved
 
 
@@ -181,12 +195,16 @@ def map_columns(raw: DataFrame, config: Config) -> DataFrame:
     customer = F.when(customer == "", None).otherwise(customer)
 
     given = normalised_direction(F.col(f"`{resolved['direction']}`")) if "direction" in resolved else None
-    by_sign = F.when(amount < 0, "DEBIT").otherwise("CREDIT") if config.input.signed_amounts else F.lit("DEBIT")
+    by_sign = (
+        F.when(amount < 0, "DEBIT").otherwise("CREDIT") if config.input.signed_amounts else F.lit("DEBIT")
+    )
     direction = F.coalesce(given, by_sign) if given is not None else by_sign
     unknown_direction = F.lit(False)
     if given is not None:
         raw_direction = F.col(f"`{resolved['direction']}`")
-        unknown_direction = raw_direction.isNotNull() & (F.trim(raw_direction.cast("string")) != "") & given.isNull()
+        unknown_direction = (
+            raw_direction.isNotNull() & (F.trim(raw_direction.cast("string")) != "") & given.isNull()
+        )
 
     reason = (
         F.when(customer.isNull(), "MISSING_ID")
@@ -194,9 +212,7 @@ def map_columns(raw: DataFrame, config: Config) -> DataFrame:
         .when(amount.isNull() | (amount == 0), "BAD_NUMBER")
         .when(unknown_direction, "UNKNOWN_CODE")
     )
-    optional = [
-        F.col(f"`{resolved[c]}`").cast("string").alias(c) for c in OPTIONAL_COLUMNS if c in resolved
-    ]
+    optional = [F.col(f"`{resolved[c]}`").cast("string").alias(c) for c in OPTIONAL_COLUMNS if c in resolved]
     return raw.select(
         customer.alias("customer_id"),
         ts.alias("txn_ts"),

@@ -31,21 +31,35 @@ C,2025-02-04 00:00:00,7,sideways
 def byod_config(tmp_path, *extra):
     path = tmp_path / "my_txns.csv"
     path.write_text(CSV)
-    return load_config(overrides=[
-        "input.source=csv", f"input.location={path}",
-        "input.columns={customer_id: cust, txn_ts: when, amount: amt}", *extra,
-    ], lakehouse=str(tmp_path / "lake"))
+    return load_config(
+        overrides=[
+            "input.source=csv",
+            f"input.location={path}",
+            "input.columns={customer_id: cust, txn_ts: when, amount: amt}",
+            *extra,
+        ],
+        lakehouse=str(tmp_path / "lake"),
+    )
 
 
 def test_csv_with_custom_names_maps_types_and_rejects_bad_rows(spark, tmp_path):
     config = byod_config(tmp_path, "input.signed_amounts=true", "input.columns.direction=kind")
     got = load_transactions(spark, config)
     assert got.columns == ["customer_id", "txn_ts", "txn_date", "amount_base", "direction"]
-    expected = spark.createDataFrame([
-        ("A", dt.datetime(2025, 1, 5, 10), dt.date(2025, 1, 5), 12.5, "DEBIT"),
-        ("A", dt.datetime(2025, 1, 6, 11), dt.date(2025, 1, 6), 3.0, "DEBIT"),  # no direction: sign says DEBIT
-        ("B", dt.datetime(2025, 2, 1, 9, 30), dt.date(2025, 2, 1), 100.0, "CREDIT"),
-    ], "customer_id string, txn_ts timestamp, txn_date date, amount_base double, direction string")
+    expected = spark.createDataFrame(
+        [
+            ("A", dt.datetime(2025, 1, 5, 10), dt.date(2025, 1, 5), 12.5, "DEBIT"),
+            (
+                "A",
+                dt.datetime(2025, 1, 6, 11),
+                dt.date(2025, 1, 6),
+                3.0,
+                "DEBIT",
+            ),  # no direction: sign says DEBIT
+            ("B", dt.datetime(2025, 2, 1, 9, 30), dt.date(2025, 2, 1), 100.0, "CREDIT"),
+        ],
+        "customer_id string, txn_ts timestamp, txn_date date, amount_base double, direction string",
+    )
     assertDataFrameEqual(got, expected)
     reasons = {(r.customer_id, r.reject_reason) for r in rejected_transactions(spark, config).collect()}
     assert reasons == {("B", "BAD_DATE"), (None, "MISSING_ID"), ("C", "BAD_NUMBER"), ("C", "UNKNOWN_CODE")}
@@ -67,8 +81,24 @@ def test_missing_required_column_names_it_and_the_source(spark, tmp_path):
 def test_lake_source_and_available_inputs(spark, config):
     lake = Lake(config)
     silver = spark.createDataFrame(
-        [("T1", "ACC1", "C1", dt.datetime(2025, 3, 1, 8), dt.date(2025, 3, 1), dt.date(2025, 3, 1), 9.0, "EUR",
-          1.0, 9.0, None, "POS", "GROCERY", "DDA")],
+        [
+            (
+                "T1",
+                "ACC1",
+                "C1",
+                dt.datetime(2025, 3, 1, 8),
+                dt.date(2025, 3, 1),
+                dt.date(2025, 3, 1),
+                9.0,
+                "EUR",
+                1.0,
+                9.0,
+                None,
+                "POS",
+                "GROCERY",
+                "DDA",
+            )
+        ],
         "txn_id string, account_id string, customer_id string, txn_ts timestamp, txn_date date, txn_month date, "
         "amount double, currency string, fx_rate double, amount_base double, direction string, channel string, "
         "merchant_category string, product_code string",
