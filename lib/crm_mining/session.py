@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from importlib import resources
 
 from pyspark import SparkConf
@@ -61,7 +63,27 @@ def submitted_session(settings: SparkSettings) -> SparkSession:
     for key, value in wanted.items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    ship_wheels_to_executors(spark)
+    return spark
+
+
+def ship_wheels_to_executors(spark: SparkSession) -> None:
+    """Make ``--py-files`` wheels importable on executors.
+
+    PySpark puts only .zip/.egg/.jar py-files on the executors' sys.path (the driver gets the
+    wheel itself). A pure-Python wheel is a zip archive, so a copy named .zip is added with the
+    public ``addPyFile``.
+    """
+    py_files = spark.sparkContext.getConf().get("spark.submit.pyFiles", "")
+    for entry in filter(None, py_files.split(",")):
+        local = entry.removeprefix("file:")
+        if not local.endswith(".whl") or not os.path.isfile(local):
+            continue
+        copy = os.path.join(tempfile.mkdtemp(prefix="crm-wheel-"), os.path.basename(local) + ".zip")
+        shutil.copyfile(local, copy)
+        spark.sparkContext.addPyFile(copy)
+        log.info("shipped %s to executors as %s", local, os.path.basename(copy))
 
 
 def local_session(settings: SparkSettings) -> SparkSession:
