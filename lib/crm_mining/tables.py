@@ -120,10 +120,12 @@ class Lake:
         mode: str = "overwrite",
         replace_where: str | None = None,
         merge_schema: bool = False,
+        options: dict[str, str] | None = None,
     ) -> None:
         """Write ``df`` as Delta with the registry's partitioning.
 
         ``replace_where`` overwrites only the matching rows (e.g. one snapshot), so reruns are idempotent.
+        ``options``: further Delta writer options (e.g. txnAppId/txnVersion for idempotent foreachBatch writes).
         """
         writer = df.write.format("delta").mode(mode)
         partition_by = spec(name).partition_by
@@ -133,6 +135,8 @@ class Lake:
             writer = writer.option("replaceWhere", replace_where)
         if merge_schema:
             writer = writer.option("mergeSchema", "true")
+        for key, value in (options or {}).items():
+            writer = writer.option(key, value)
         location = self.location(name)
         if self.settings.mode == "catalog":
             writer.saveAsTable(location)
