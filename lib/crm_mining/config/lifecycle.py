@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
+
+from crm_mining.config.validate import ConfigError
+
+STAGES = ("acquisition", "build_up", "maturity", "decline", "exit", "dormant", "reactivated")
 
 
 def default_actions() -> dict[str, str]:
@@ -20,14 +25,38 @@ def default_actions() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class LifecycleSettings:
+    # Snapshots to stage (month ends present in gold.customer_features); empty = every snapshot there.
+    snapshot_dates: list[dt.date] = field(default_factory=list)
     acquisition_max_tenure_months: int = field(default=3, metadata={"min": 0})
     build_up_max_tenure_months: int = field(default=24, metadata={"min": 1})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
+    # Which trend(s) must fall below decline_ratio: spend, balance, either of them or both.
+    decline_signal: Literal["spend", "balance", "either", "both"] = "either"
+    # A customer past build_up_max_tenure_months still counts as build-up while spend grows at least this
+    # fast (spend_trend) and they hold fewer than maturity_min_products products.
     growth_ratio: float = field(default=1.15, metadata={"min": 1.0})
     maturity_min_products: int = field(default=3, metadata={"min": 1})
     dormant_inactive_days: int = field(default=90, metadata={"min": 1})
+    # Month ends a reactivated customer stays "reactivated", counted from the first active month end.
+    reactivated_months: int = field(default=3, metadata={"min": 1, "max": 24})
     actions: dict[str, str] = field(default_factory=default_actions)
+
+    def validate(self, path: str) -> None:
+        missing = [stage for stage in STAGES if stage not in self.actions]
+        if missing:
+            raise ConfigError(
+                f"'{path}.actions' needs an action for every stage; missing: {', '.join(missing)}"
+            )
+        unknown = sorted(set(self.actions) - set(STAGES))
+        if unknown:
+            raise ConfigError(
+                f"'{path}.actions' has unknown stage(s) {', '.join(unknown)}; stages: {', '.join(STAGES)}"
+            )
+        if self.acquisition_max_tenure_months >= self.build_up_max_tenure_months:
+            raise ConfigError(
+                f"'{path}.acquisition_max_tenure_months' must be below '{path}.build_up_max_tenure_months'"
+            )
 
 
 @dataclass(frozen=True)
@@ -39,3 +68,4 @@ class ValueSettings:
     penalizer: float = field(default=0.001, metadata={"min": 0.0})
     # Fit on a stratified sample of per-customer summaries when there are more customers than this.
     max_fit_customers: int = field(default=200_000, metadata={"min": 100})
+    seed: int = 7

@@ -1,9 +1,131 @@
-"""Stage `lifecycle`. Entry point: `build_lifecycle(spark, config) -> summary dict`."""
+"""Stage `lifecycle`. Entry point: `build_lifecycle(spark, config) -> summary dict`.
+
+Reads gold.customer_features (and transactions through ``crm_mining.inputs`` for customer value);
+writes gold.lifecycle_stage, gold.lifecycle_history (SCD2), gold.lifecycle_transitions,
+gold.lifecycle_actions and gold.customer_value. See docs/lifecycle.md.
+"""
 
 from __future__ import annotations
 
-from crm_mining import NotBuiltYet
+import datetime as dt
+import logging
+import time
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
+
+from crm_mining import CrmMiningError
+from crm_mining.config import Config
+from crm_mining.inputs import load_transactions
+from crm_mining.lifecycle.actions import with_actions
+from crm_mining.lifecycle.history import plan_history, update_history
+from crm_mining.lifecycle.stages import FEATURE_COLUMNS, with_lifecycle_stage
+from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
+from crm_mining.lifecycle.value import customer_value
+from crm_mining.tables import Lake
+
+log = logging.getLogger(__name__)
+
+FEATURES, STAGE = "gold.customer_features", "gold.lifecycle_stage"
 
 
-def build_lifecycle(spark, config) -> dict:
-    raise NotBuiltYet("build_lifecycle", "customer 360 features, lifecycle")
+def dates_sql(dates: list[dt.date]) -> str:
+    return ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
+
+
+def batch_snapshots(spark: SparkSession, lake: Lake, config: Config) -> list[dt.date]:
+    """The snapshots to stage: ``lifecycle.snapshot_dates`` or every snapshot in gold.customer_features."""
+    # One row per snapshot date: bounded by the number of snapshots, not by customers.
+    present = sorted(
+        r.snapshot_date for r in lake.read(spark, FEATURES).select("snapshot_date").distinct().collect()
+    )
+    if not present:
+        raise CrmMiningError(f"{FEATURES} is empty; run `crm-mining features` first")
+    wanted = sorted(config.lifecycle.snapshot_dates) or present
+    missing = [d.isoformat() for d in wanted if d not in set(present)]
+    if missing:
+        raise CrmMiningError(
+            f"lifecycle.snapshot_dates {', '.join(missing)} not in {FEATURES} (it has {present[0]} .. {present[-1]})"
+        )
+    return wanted
+
+
+def prior_stages(spark: SparkSession, lake: Lake, first: dt.date, months: int) -> DataFrame | None:
+    """Stages already written for the ``months`` month ends before ``first`` (to see earlier dormancy)."""
+    if not lake.exists(spark, STAGE):
+        return None
+    since = (F.add_months(F.lit(first), -months)).cast("date")
+    return (
+        lake.read(spark, STAGE)
+        .where((F.col("snapshot_date") < F.lit(first)) & (F.col("snapshot_date") >= since))
+        .select("customer_id", "snapshot_date", "stage")
+    )
+
+
+def stage_batch(spark: SparkSession, lake: Lake, config: Config, dates: list[dt.date]) -> DataFrame:
+    """Stages (gold.lifecycle_stage rows) for ``dates``, from gold.customer_features."""
+    features = lake.read(spark, FEATURES)
+    absent = [c for c in FEATURE_COLUMNS if c not in features.columns]
+    if absent:
+        raise CrmMiningError(f"{FEATURES} lacks column(s) {', '.join(absent)} that lifecycle needs")
+    batch = features.where(F.col("snapshot_date").isin(dates)).select(*FEATURE_COLUMNS)
+    prior = prior_stages(spark, lake, dates[0], config.lifecycle.reactivated_months + 1)
+    return with_lifecycle_stage(batch, config.lifecycle, prior)
+
+
+def write_customer_value(spark: SparkSession, lake: Lake, config: Config, as_of: dt.date) -> dict:
+    """gold.customer_value as of ``as_of`` from the configured transactions; returns the fit summary."""
+    values, params = customer_value(load_transactions(spark, config), as_of, config.value)
+    lake.write(values, "gold.customer_value", replace_where=f"snapshot_date = DATE'{as_of.isoformat()}'")
+    written = lake.read(spark, "gold.customer_value").where(F.col("snapshot_date") == F.lit(as_of))
+    totals = written.agg(F.count(F.lit(1)).alias("n"), F.sum("expected_value").alias("v")).first()
+    return {
+        "as_of": as_of.isoformat(),
+        "method": config.value.method,
+        "customers": totals.n,
+        "expected_value_total": round(totals.v or 0.0, 2),
+        "horizon_months": config.value.horizon_months,
+        **params,
+    }
+
+
+def build_lifecycle(spark: SparkSession, config: Config) -> dict:
+    """Stage customers, maintain the SCD2 history, count transitions, recommend actions, value customers."""
+    started = time.monotonic()
+    lake = Lake(config)
+    dates = batch_snapshots(spark, lake, config)
+    stages = stage_batch(spark, lake, config, dates).cache()
+    plan = plan_history(spark, lake, stages, dates)  # compares with the stored stages: before the write
+    lake.write(stages, STAGE, replace_where=f"snapshot_date IN ({dates_sql(dates)})")
+    history = update_history(spark, lake, stages, plan)
+
+    all_stages = lake.read(spark, STAGE)
+    transitions = stage_transitions(all_stages)
+    lake.write(transitions, "gold.lifecycle_transitions")
+    latest = all_stages.agg(F.max("snapshot_date")).first()[0]
+    lake.write(
+        with_actions(spark, all_stages.where(F.col("snapshot_date") == F.lit(latest)), config.lifecycle),
+        "gold.lifecycle_actions",
+    )
+    by_stage = {
+        r.stage: r.n
+        for r in lake.read(spark, "gold.lifecycle_actions")
+        .groupBy("stage")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    }  # at most 7 stages
+    pooled = {
+        f"{r.from_stage}->{r.to_stage}": round(r.rate, 4)
+        for r in overall_transitions(lake.read(spark, "gold.lifecycle_transitions")).collect()
+    }  # <= 49 rows
+    value = write_customer_value(spark, lake, config, max(dates))
+    stages.unpersist()
+    return {
+        "snapshots": [d.isoformat() for d in dates],
+        "latest_snapshot": latest.isoformat(),
+        "customers_by_stage": dict(sorted(by_stage.items())),
+        "history": history,
+        "transition_rates": pooled,
+        "value": value,
+        "seconds": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,191 @@
+"""Lifecycle stage rules on tiny crafted feature rows: one case per stage, per rule detail and per
+reactivation step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.testing import assertDataFrameEqual
+
+from crm_mining.config import load_config
+from crm_mining.lifecycle.stages import with_lifecycle_stage
+
+FEATURES_SCHEMA = (
+    "customer_id string, snapshot_date date, tenure_months int, product_count int, active_product_count int, "
+    "recency_days int, txn_count_90d bigint, spend_3m double, spend_prev_3m double, spend_trend double, "
+    "balance_3m_avg double, balance_prev_3m_avg double, balance_trend double, all_accounts_closed boolean"
+)
+JUNE = dt.date(2025, 6, 30)
+
+
+def feature_row(customer_id: str, snapshot_date: dt.date = JUNE, **changes) -> dict:
+    """A healthy, mature, stable customer unless ``changes`` say otherwise."""
+    row = {
+        "customer_id": customer_id,
+        "snapshot_date": snapshot_date,
+        "tenure_months": 40,
+        "product_count": 4,
+        "active_product_count": 4,
+        "recency_days": 3,
+        "txn_count_90d": 30,
+        "spend_3m": 3000.0,
+        "spend_prev_3m": 3000.0,
+        "spend_trend": 1.0,
+        "balance_3m_avg": 5000.0,
+        "balance_prev_3m_avg": 5000.0,
+        "balance_trend": 1.0,
+        "all_accounts_closed": False,
+    }
+    row.update(changes)
+    return row
+
+
+def stages_of(
+    spark, rows: list[dict], settings=None, prior=None
+) -> dict[tuple[str, dt.date], tuple[str, str]]:
+    settings = settings or load_config().lifecycle
+    features = spark.createDataFrame([tuple(r.values()) for r in rows], FEATURES_SCHEMA)
+    staged = with_lifecycle_stage(features, settings, prior).collect()  # a handful of crafted rows
+    return {(r.customer_id, r.snapshot_date): (r.stage, r.rule) for r in staged}
+
+
+def test_one_customer_per_stage_and_the_rule_that_fired(spark):
+    rows = [
+        feature_row("exit", all_accounts_closed=True, recency_days=200, tenure_months=2),
+        feature_row("dormant", recency_days=120, tenure_months=2),
+        feature_row("never_transacted", recency_days=None, tenure_months=5, txn_count_90d=0),
+        feature_row("acquisition", tenure_months=2, spend_trend=0.2),
+        feature_row("decline_spend", spend_trend=0.5),
+        feature_row("decline_balance", balance_trend=0.4),
+        feature_row("build_up", tenure_months=10, product_count=1),
+        feature_row("still_growing", tenure_months=30, product_count=2, spend_trend=1.3),
+        feature_row("maturity", tenure_months=30, product_count=2, spend_trend=1.1),
+    ]
+    got = stages_of(spark, rows)
+    expected = {
+        "exit": ("exit", "exit: all_accounts_closed"),
+        "dormant": ("dormant", "dormant: no transaction for >= 90 days"),
+        "never_transacted": ("dormant", "dormant: no transaction for >= 90 days"),
+        "acquisition": ("acquisition", "acquisition: tenure_months <= 3"),
+        "decline_spend": ("decline", "decline: spend_trend or balance_trend < 0.6"),
+        "decline_balance": ("decline", "decline: spend_trend or balance_trend < 0.6"),
+        "build_up": ("build_up", "build_up: tenure_months <= 24"),
+        "still_growing": ("build_up", "build_up: still growing (spend_trend >= 1.15, product_count < 3)"),
+        "maturity": ("maturity", "maturity: tenure_months > 24"),
+    }
+    assert {c: got[(c, JUNE)] for c in expected} == expected
+
+
+def test_thresholds_come_from_config(spark):
+    settings = load_config(
+        overrides=[
+            "lifecycle.decline_signal=spend",
+            "lifecycle.dormant_inactive_days=150",
+            "lifecycle.acquisition_max_tenure_months=1",
+            "lifecycle.build_up_max_tenure_months=12",
+        ]
+    ).lifecycle
+    rows = [
+        feature_row("balance_only", balance_trend=0.4),
+        feature_row("quiet_120_days", recency_days=120),
+        feature_row("tenure_2", tenure_months=2),
+        feature_row("tenure_13", tenure_months=13, product_count=5),
+        feature_row("new_silent", recency_days=None, tenure_months=1, txn_count_90d=0),
+    ]
+    got = {c: stage for (c, _), (stage, _) in stages_of(spark, rows, settings).items()}
+    assert got == {
+        "balance_only": "maturity",
+        "quiet_120_days": "maturity",
+        "tenure_2": "build_up",
+        "tenure_13": "maturity",
+        "new_silent": "acquisition",
+    }
+
+
+def test_a_missing_trend_is_computed_from_the_spend_windows(spark):
+    rows = [
+        feature_row("computed", spend_trend=None, spend_3m=500.0, spend_prev_3m=1000.0),
+        feature_row("no_base", spend_trend=None, spend_3m=500.0, spend_prev_3m=0.0),
+    ]
+    got = stages_of(spark, rows)
+    assert got[("computed", JUNE)][0] == "decline"
+    assert got[("no_base", JUNE)][0] == "maturity"
+
+
+MONTH_ENDS = [
+    dt.date(2025, 1, 31),
+    dt.date(2025, 2, 28),
+    dt.date(2025, 3, 31),
+    dt.date(2025, 4, 30),
+    dt.date(2025, 5, 31),
+    dt.date(2025, 6, 30),
+    dt.date(2025, 7, 31),
+]
+# Dormant for two month ends, active again from March: reactivated for 3 month ends, then normal rules.
+RECENCY = [100, 130, 10, 5, 8, 4, 2]
+EXPECTED = ["dormant", "dormant", "reactivated", "reactivated", "reactivated", "maturity", "maturity"]
+
+
+def test_reactivated_lasts_three_month_ends_after_dormancy(spark):
+    rows = [feature_row("R", d, recency_days=r) for d, r in zip(MONTH_ENDS, RECENCY, strict=True)]
+    rows += [feature_row("steady", d) for d in MONTH_ENDS]
+    got = stages_of(spark, rows)
+    assert [got[("R", d)][0] for d in MONTH_ENDS] == EXPECTED
+    assert {got[("steady", d)][0] for d in MONTH_ENDS} == {"maturity"}
+
+
+def test_earlier_dormancy_is_read_from_prior_stages(spark):
+    prior = spark.createDataFrame(
+        [("R", MONTH_ENDS[0], "dormant"), ("R", MONTH_ENDS[1], "dormant")],
+        "customer_id string, snapshot_date date, stage string",
+    )
+    batch = [feature_row("R", d, recency_days=r) for d, r in zip(MONTH_ENDS[2:], RECENCY[2:], strict=True)]
+    got = stages_of(spark, batch, prior=prior)
+    assert [got[("R", d)][0] for d in MONTH_ENDS[2:]] == EXPECTED[2:]
+    # Without the prior stages the batch alone shows no dormancy.
+    alone = stages_of(spark, batch)
+    assert {alone[("R", d)][0] for d in MONTH_ENDS[2:]} == {"maturity"}
+
+
+def test_exit_and_a_short_gap_do_not_count_as_reactivation(spark):
+    rows = [
+        feature_row("E", MONTH_ENDS[0], recency_days=100),
+        feature_row("E", MONTH_ENDS[1], all_accounts_closed=True, recency_days=130),
+        feature_row("G", MONTH_ENDS[0], recency_days=60),
+        feature_row("G", MONTH_ENDS[1], recency_days=3),
+    ]
+    got = stages_of(spark, rows)
+    assert [got[("E", d)][0] for d in MONTH_ENDS[:2]] == ["dormant", "exit"]
+    assert [got[("G", d)][0] for d in MONTH_ENDS[:2]] == ["maturity", "maturity"]
+
+
+def test_output_schema_keeps_the_evidence(spark):
+    features = spark.createDataFrame([tuple(feature_row("A").values())], FEATURES_SCHEMA)
+    staged = with_lifecycle_stage(features, load_config().lifecycle)
+    expected = spark.createDataFrame(
+        [
+            (
+                "A",
+                JUNE,
+                "maturity",
+                "maturity: tenure_months > 24",
+                40,
+                4,
+                4,
+                3,
+                30,
+                3000.0,
+                3000.0,
+                1.0,
+                1.0,
+                False,
+                None,
+                None,
+            )
+        ],
+        "customer_id string, snapshot_date date, stage string, rule string, tenure_months int, product_count int, "
+        "active_product_count int, recency_days int, txn_count_90d bigint, spend_3m double, spend_prev_3m double, "
+        "spend_trend double, balance_trend double, all_accounts_closed boolean, last_dormant_date date, "
+        "active_since date",
+    )
+    assertDataFrameEqual(staged, expected)
