@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from importlib import resources
 
@@ -88,6 +89,9 @@ def ship_wheels_to_executors(spark: SparkSession) -> None:
 
 def local_session(settings: SparkSettings) -> SparkSession:
     """Local session with Delta; resolves Delta's jars as described in ``crm_mining.jars``."""
+    # Python workers run the driver's interpreter (the venv), not whatever `python3` is on PATH:
+    # pandas UDFs unpickle crm_mining functions there.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     jars_dir = settings.jars_dir or os.environ.get("CRM_MINING_JARS_DIR")
     if jars_dir:
         return local_builder(settings, jars=jars_in(jars_dir)).getOrCreate()
