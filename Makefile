@@ -11,8 +11,8 @@ test: setup lint
 	.venv/bin/pytest $(ARGS)
 
 lint: setup
-	.venv/bin/ruff check lib tests jobs scripts
-	.venv/bin/ruff format --check lib tests jobs scripts
+	.venv/bin/ruff check lib tests jobs scripts notebooks
+	.venv/bin/ruff format --check lib tests jobs scripts notebooks
 
 wheel: setup
 	.venv/bin/python -m build --wheel --outdir dist .

@@ -1,0 +1,49 @@
+"""Config for notebooks: Databricks widgets when present, environment variables otherwise.
+
+A notebook calls ``notebook_config(globals().get("dbutils"))`` and then one library function.
+- ``conf``: a YAML path, or an environment name (local, cluster, databricks) looked up as
+  ``conf/<name>.yaml`` in the working folder or its parents (a Databricks Repo runs notebooks
+  from ``notebooks/``). Default: databricks on Databricks, local elsewhere.
+- ``lakehouse``: the lake root (overrides lake.root).
+- ``set``: ``section.key=value`` overrides separated by ``;``.
+Outside Databricks the same three come from CRM_MINING_CONF, CRM_MINING_LAKEHOUSE, CRM_MINING_SET.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from crm_mining.config import Config, ConfigError, load_config
+from crm_mining.session import on_databricks
+
+SETTINGS = ("conf", "lakehouse", "set")
+
+
+def find_conf(name: str, start: Path | None = None) -> Path:
+    """``conf/<name>.yaml`` in ``start`` (default: cwd) or the nearest parent that has it."""
+    if name.endswith((".yaml", ".yml")):
+        return Path(name)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "conf" / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"no conf/{name}.yaml in {here} or its parents; pass a YAML path instead")
+
+
+def notebook_settings(dbutils: Any = None) -> dict[str, str]:
+    """The three settings, from widgets (created empty if missing) or the environment."""
+    if dbutils is not None:
+        for name in SETTINGS:
+            dbutils.widgets.text(name, "")
+        return {name: dbutils.widgets.get(name) for name in SETTINGS}
+    return {name: os.environ.get(f"CRM_MINING_{name.upper()}", "") for name in SETTINGS}
+
+
+def notebook_config(dbutils: Any = None) -> Config:
+    settings = notebook_settings(dbutils)
+    conf = settings["conf"] or ("databricks" if on_databricks() else "local")
+    overrides = [item.strip() for item in settings["set"].split(";") if item.strip()]
+    return load_config(find_conf(conf), overrides, settings["lakehouse"] or None)
