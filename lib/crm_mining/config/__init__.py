@@ -25,6 +25,7 @@ __all__ = ["Config", "ConfigError", "load_config", "parse_override"]
 
 @dataclass(frozen=True)
 class Config:
+    # Which environment this file is for; informational (the session detects where it runs).
     env: Literal["local", "cluster", "databricks"] = "local"
     spark: SparkSettings = field(default_factory=SparkSettings)
     lake: LakeSettings = field(default_factory=LakeSettings)

@@ -12,10 +12,14 @@ from crm_mining.config.validate import ConfigError
 class SparkSettings:
     """How the session is built. On Databricks and under spark-submit, master and most conf are the cluster's."""
 
+    # Local runs only; under spark-submit and on Databricks the cluster decides.
     master: str = "local[*]"
     app_name: str = "crm-mining"
+    # spark.sql.shuffle.partitions for local runs (2 cores here: small is faster).
     shuffle_partitions: int = field(default=4, metadata={"min": 1})
+    # Spark UI for local runs (off: tests and CI run many sessions).
     ui_enabled: bool = False
+    # Spark's own log level; `--verbose` raises it to INFO.
     log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = "WARN"
     # Delta's JVM artifact version. 4.4.1 jars are not published where our machines reach
     # Maven Central; 4.4.0 is the same 4.4 line for Spark 4.2 and serves the 4.4.1 Python API.
@@ -26,7 +30,9 @@ class SparkSettings:
     ivy_dir: str | None = None
     # Try `mvn dependency:copy-dependencies` when Ivy cannot resolve the Delta jars.
     maven_fallback: bool = True
+    # Local driver JVM heap (spark.driver.memory).
     driver_memory: str = "4g"
+    # Extra Spark conf; under spark-submit the cluster's own values win.
     conf: dict[str, str] = field(default_factory=dict)
 
 
@@ -34,12 +40,17 @@ class SparkSettings:
 class LakeSettings:
     """Where tables live. ``path`` mode: Delta folders under ``root``; ``catalog`` mode: catalog.schema tables."""
 
+    # Lake root folder (path mode); `--lakehouse` overrides it.
     root: str = "./lakehouse"
+    # path: Delta folders under root; catalog: <catalog>.<schema>.<layer>_<table> tables.
     mode: Literal["path", "catalog"] = "path"
+    # Catalog for catalog mode (e.g. Unity Catalog `main`).
     catalog: str | None = None
+    # Schema (database) for catalog mode.
     schema: str = "crm"
-    # Raw files and generator ground truth; default <root>/landing and <root>/truth.
+    # Raw landing files; default <root>/landing.
     landing: str | None = None
+    # Generator ground truth; default <root>/truth.
     truth: str | None = None
     # Streaming checkpoints; default <root>/_checkpoints.
     checkpoints: str | None = None
