@@ -120,11 +120,10 @@ def warm() -> None:
     from crm_mining.session import get_spark
 
     spark = get_spark(load_config(overrides=["spark.master=local[1]"]))
-    loaded = spark.sparkContext.getConf().get("spark.jars", "") or spark.sparkContext.getConf().get(
-        "spark.jars.packages", ""
-    )
+    jars = [j for j in spark.sparkContext.getConf().get("spark.jars", "").split(",") if j]
     spark.stop()
-    print(f"Delta jars ready: {loaded}")
+    delta = next((j for j in jars if "delta-spark" in j), "none")
+    print(f"Delta jars ready: {len(jars)} jars, {delta}")
 
 
 if __name__ == "__main__":
