@@ -48,6 +48,13 @@ class FeatureSettings:
     snapshot_count: int = field(default=3, metadata={"min": 1, "max": 120})
     rfm_windows_days: list[int] = field(default_factory=lambda: [30, 90, 365], metadata={"min": 1})
     dpd_windows_months: list[int] = field(default_factory=lambda: [3, 6, 12], metadata={"min": 1})
+    # Window for the channel and merchant-category mix shares.
+    mix_window_days: int = field(default=365, metadata={"min": 1})
+    # Windows for complaint and contact counts.
+    contact_windows_days: list[int] = field(default_factory=lambda: [90, 365], metadata={"min": 1})
+    # false: ignore lake tables (customers, accounts, balances, repayments, interactions), e.g. when
+    # input.* points at a bank's own transactions that the lake's tables do not describe.
+    use_lake_tables: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,14 @@ class RfmRule:
     r: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
     f: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
     m: list[int] = field(default_factory=lambda: [1, 5], metadata={"min": 1, "max": 5})
+
+    def validate(self, path: str) -> None:
+        for axis in ("r", "f", "m"):
+            low_high = getattr(self, axis)
+            if len(low_high) != 2 or low_high[0] > low_high[1]:
+                raise ConfigError(
+                    f"'{path}.{axis}' must be [low, high] with low <= high (scores 1-5), got {low_high}"
+                )
 
 
 def default_rfm_rules() -> list[RfmRule]:
