@@ -1,9 +1,10 @@
-"""Stage `ingest`. Entry point: `ingest_lake(spark, config) -> summary dict`."""
+"""Stage `ingest`: landing -> bronze -> silver Delta tables, with quarantine and an audited row count.
+
+Entry point: ``ingest_lake(spark, config) -> summary dict`` (see ``crm_mining.ingest.run``).
+"""
 
 from __future__ import annotations
 
-from crm_mining import NotBuiltYet
+from crm_mining.ingest.run import ingest_lake
 
-
-def ingest_lake(spark, config) -> dict:
-    raise NotBuiltYet("ingest_lake", "bank lake generator and ingestion")
+__all__ = ["ingest_lake"]

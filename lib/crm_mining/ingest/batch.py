@@ -1,0 +1,208 @@
+"""One micro-batch of one landing stream: bronze append, validation, silver append, quarantine, audit.
+
+Called from Structured Streaming's ``foreachBatch``. Every Delta write carries the stream's
+``txnAppId`` and the micro-batch id as ``txnVersion``, so a batch retried after a crash is not written
+twice. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), one counting
+aggregation over the cached classified batch, silver write, quarantine write, audit write, plus small
+Delta-log reads for commit metrics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812
+
+from crm_mining.config import Config
+from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
+from crm_mining.ingest.sources import Source, Stream
+from crm_mining.tables import Lake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchJob:
+    """What a stream's foreachBatch needs; ``results`` collects each batch's counts for the run summary."""
+
+    spark: SparkSession
+    config: Config
+    source: Source
+    stream: Stream
+    run_id: str
+    results: list[audit.BatchCounts]
+
+    @property
+    def lake(self) -> Lake:
+        return Lake(self.config)
+
+    def __call__(self, batch: DataFrame, batch_num: int) -> None:
+        self.results.append(process_batch(self, batch, batch_num))
+
+
+def utc_now() -> dt.datetime:
+    # Naive UTC: the session time zone is UTC, so Spark stores it unshifted.
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def rules_for(config: Config, started_at: dt.datetime) -> validate.Rules:
+    settings = config.ingest
+    return validate.Rules(
+        fx_rates={k.upper(): v for k, v in settings.fx_rates.items()},
+        max_amount=settings.max_amount,
+        future_cutoff=started_at + dt.timedelta(days=settings.max_future_days),
+        near_duplicate_seconds=settings.near_duplicate_seconds,
+    )
+
+
+def commit_version(spark: SparkSession, lake: Lake, name: str) -> int:
+    return lake.delta(spark, name).history(1).first()["version"] if lake.exists(spark, name) else -1
+
+
+def write_counted(
+    job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False
+) -> int | None:
+    """Append idempotently; return the commit's numOutputRows, or None when Delta skipped the write
+    because this micro-batch was already committed to ``name`` (a retried batch).
+
+    The commit is recognised by its userMetadata (the batch id), so one Delta-log read per write suffices.
+    """
+    spark, lake = job.spark, job.lake
+    tag = f"{job.run_id}:{job.stream.name}:{batch_num}"
+    options = {
+        "txnAppId": f"crm_mining.ingest.{job.stream.name}",
+        "txnVersion": str(batch_num),
+        "userMetadata": tag,
+    }
+    lake.write(df, name, mode="append", merge_schema=merge_schema, options=options)
+    last = lake.delta(spark, name).history(1).first()
+    if last["userMetadata"] != tag:
+        return None
+    return int((last["operationMetrics"] or {}).get("numOutputRows", 0))
+
+
+def pinned(job: BatchJob, name: str) -> DataFrame:
+    """``name`` as of its current version, so a recomputed cached batch never sees this batch's own writes."""
+    return job.lake.read(job.spark, name, version=commit_version(job.spark, job.lake, name))
+
+
+def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
+    allow = job.config.ingest.allow_schema_merge
+    if job.stream.fmt == "csv":
+        return drift.records_from_csv(bronze_batch, job.source, allow)
+    if job.stream.fmt == "json":
+        return drift.records_from_json(bronze_batch, job.source, allow)
+    return drift.records_from_parquet(bronze_batch, job.source, allow)
+
+
+def with_parent(job: BatchJob, df: DataFrame) -> DataFrame:
+    """Left-join the parent silver row (``Source.parent``): ``_has_parent`` and ``parent_<column>``s."""
+    if job.source.parent is None:
+        return df
+    table, column = job.source.parent
+    extra = silver.SILVER[job.source.name].parent_columns
+    parent = pinned(job, table).select(
+        F.col(column).alias("_parent_key"),
+        *[F.col(c).alias(f"parent_{c}") for c in extra],
+        F.lit(True).alias("_has_parent"),
+    )
+    joined = df.withColumn("_child_key", F.trim(F.col(column)))
+    joined = joined.join(parent, F.col("_child_key") == F.col("_parent_key"), "left")
+    return joined.drop("_child_key", "_parent_key").withColumn(
+        "_has_parent", F.coalesce("_has_parent", F.lit(False))
+    )
+
+
+def classify(job: BatchJob, recs: DataFrame, rules: validate.Rules) -> DataFrame:
+    """Typed records with ``reason``/``detail`` (null = goes to silver)."""
+    source = job.source
+    currency = "parent_currency" if "currency" in silver.SILVER[source.name].parent_columns else None
+    df = validate.with_row_checks(with_parent(job, recs), source, rules, currency=currency)
+    existing = pinned(job, f"silver.{source.name}")
+    df = validate.with_duplicates(df, source, existing)
+    if source.name == "transactions":
+        df = validate.with_near_duplicates(df, rules)
+    return validate.with_orphans(df, source)
+
+
+def count_batch(classified: DataFrame) -> tuple[dict[str | None, int], int]:
+    """One aggregation: rows per reason (None = valid) and rows let through by schema merge."""
+    rows = (
+        classified.groupBy("reason")
+        .agg(F.count(F.lit(1)).alias("n"), F.count("drift_merged").alias("merged"))
+        .collect()
+    )
+    return {row.reason: int(row.n) for row in rows}, sum(int(row.merged) for row in rows)
+
+
+def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.BatchCounts:
+    spark, lake, source = job.spark, job.lake, job.source
+    started_at = utc_now()
+    batch_id = f"{job.stream.name}-{batch_num:06d}"
+    rules = rules_for(job.config, started_at)
+
+    landed = bronze.with_ingest_metadata(bronze.bronze_input(spark, batch, job.stream), batch_id, started_at)
+    write_counted(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
+    recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
+    classified = classify(job, recs, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        by_reason, merged = count_batch(classified)
+        valid = by_reason.pop(None, 0)
+        drifts = drift.drift_messages(classified) if merged or by_reason.get("SCHEMA_DRIFT") else []
+        for message in drifts:
+            log.warning(
+                "%s: schema drift %s: %s",
+                source.name,
+                "merged" if job.config.ingest.allow_schema_merge else "rejected",
+                message,
+            )
+        written = write_counted(
+            job,
+            silver.conformed(classified.where(F.col("reason").isNull()), source.name, rules),
+            f"silver.{source.name}",
+            batch_num,
+        )
+        rejected = write_counted(
+            job, quarantine.quarantine_rows(classified, source.name, started_at), "ops.quarantine", batch_num
+        )
+    finally:
+        classified.unpersist()
+    if written is None or rejected is None:  # retried batch: Delta kept the earlier commit
+        log.warning(
+            "%s: batch %s was already committed; counting it from this attempt", source.name, batch_id
+        )
+    counts = audit.BatchCounts(
+        source.name,
+        batch_id,
+        valid + sum(by_reason.values()),
+        valid if written is None else written,
+        by_reason,
+        drifts,
+    )
+    audit.check_balance(counts, sum(by_reason.values()) if rejected is None else rejected)
+    write_audit(job, counts, started_at, batch_num)
+    log.info(
+        "%s %s: read %d, written %d, quarantined %d, duplicates %d",
+        source.name,
+        batch_id,
+        counts.rows_read,
+        counts.rows_written,
+        counts.rows_quarantined,
+        counts.duplicates,
+    )
+    return counts
+
+
+def write_audit(
+    job: BatchJob, counts: audit.BatchCounts, started_at: dt.datetime, batch_num: int | None
+) -> None:
+    row = audit.audit_row(job.run_id, counts, started_at, utc_now())
+    df = job.spark.createDataFrame([row], audit.DDL)
+    if batch_num is None:
+        job.lake.write(df, "ops.ingest_audit", mode="append")
+    else:
+        write_counted(job, df, "ops.ingest_audit", batch_num)

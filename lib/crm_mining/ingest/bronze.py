@@ -1,0 +1,98 @@
+"""Landing files -> bronze: the raw records with ingestion metadata, nothing dropped.
+
+CSV and JSON-lines files are read as text (one bronze row per line, header lines included), so a
+corrupt line survives byte for byte. Parquet drops are read with every column they carry (all strings
+by contract); a column the contract does not know is merged into bronze, which is schema-on-read.
+Whether such drifted records reach silver is decided later (``ingest.allow_schema_merge``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812
+
+from crm_mining import CrmMiningError
+from crm_mining.ingest.sources import Source, Stream
+from crm_mining.tables import Lake
+
+METADATA = ("source_file", "batch_id", "ingested_at")
+
+
+def landing_folder(lake: Lake, stream: Stream) -> str:
+    return lake.landing(stream.folder)
+
+
+def path_exists(spark: SparkSession, path: str) -> bool:
+    """True when ``path`` exists on its filesystem (local, HDFS, cloud storage) per Hadoop's FileSystem."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return bool(fs.exists(hadoop_path))
+
+
+def check_landing(spark: SparkSession, lake: Lake, source: Source) -> list[Stream]:
+    """The source's streams whose folder exists; raise naming the folder when none does.
+
+    Transactions come as CSV and/or Parquet drops: one of the two folders may be absent.
+    """
+    root = lake.landing()
+    if not path_exists(spark, root):
+        raise CrmMiningError(
+            f"landing folder {root} does not exist; run 'crm-mining generate' or point lake.landing at it"
+        )
+    present = [s for s in source.streams if path_exists(spark, landing_folder(lake, s))]
+    if not present:
+        folders = " or ".join(landing_folder(lake, s) for s in source.streams)
+        raise CrmMiningError(f"landing folder for source '{source.name}' is missing: {folders}")
+    return present
+
+
+def read_landing_stream(spark: SparkSession, lake: Lake, source: Source, stream: Stream) -> DataFrame:
+    """Streaming read of a stream's new landing files.
+
+    Text formats: ``value`` (the raw line) and ``source_file``. Parquet: only ``source_file``; the micro-batch
+    tells which files are new and ``bronze_input`` reads them with their own (possibly drifted) schema.
+    """
+    path = f"{landing_folder(lake, stream)}/{stream.pattern}"
+    source_file = F.col("_metadata.file_path").alias("source_file")
+    if stream.fmt == "parquet":
+        schema = ", ".join(f"`{c}` string" for c in source.columns)
+        return spark.readStream.format("parquet").schema(schema).load(path).select(source_file)
+    return spark.readStream.format("text").load(path).select("value", source_file)
+
+
+def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream) -> DataFrame:
+    """The micro-batch's records as they landed, with ``source_file``.
+
+    Parquet: every column of the batch's files (mergeSchema, so a new column is kept); collects the
+    batch's file names, which is bounded by the number of files, not rows.
+    """
+    if stream.fmt != "parquet":
+        return batch
+    files = sorted(row.source_file for row in batch.select("source_file").distinct().collect())
+    try:
+        frame = spark.read.format("parquet").option("mergeSchema", "true").load(files)
+    except Exception as exc:  # Spark's own message names the file; keep its first line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CrmMiningError(
+            f"cannot read the Parquet landing files of '{stream.name}' ({len(files)} files, "
+            f"first {files[0]}): {first}"
+        ) from None
+    return frame.select("*", F.col("_metadata.file_path").alias("source_file"))
+
+
+def with_ingest_metadata(df: DataFrame, batch_id: str, ingested_at: dt.datetime) -> DataFrame:
+    """Add ``batch_id``, ``ingested_at`` (UTC) and ``ingest_date`` (bronze.transactions' partition column)."""
+    return df.select(
+        "*",
+        F.lit(batch_id).alias("batch_id"),
+        F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
+        F.lit(ingested_at.date()).alias("ingest_date"),
+    )
+
+
+def read_bronze_batch(spark: SparkSession, lake: Lake, source: Source, batch_id: str) -> DataFrame:
+    """This batch's bronze rows, read back from Delta (file skipping on batch_id keeps it cheap)."""
+    return lake.read(spark, f"bronze.{source.name}").where(F.col("batch_id") == batch_id)

@@ -1,0 +1,155 @@
+"""`crm-mining ingest`: every landing source through Structured Streaming with trigger(availableNow=True).
+
+The streaming file source's checkpoint (under ``lake.checkpoint("ingest/<stream>")``) remembers which
+landing files were processed: a rerun over the same files finds nothing new, a new daily drop is
+picked up alone. Sources run in dependency order (products, customers, accounts, then the facts that
+reference accounts and customers), so orphan checks see the parents of the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F  # noqa: N812
+
+from crm_mining import CrmMiningError
+from crm_mining.config import Config
+from crm_mining.ingest import audit, bronze, quarantine, silver
+from crm_mining.ingest.batch import BatchJob, utc_now, write_audit
+from crm_mining.ingest.sources import SOURCES, Source, Stream
+from crm_mining.tables import Lake
+
+log = logging.getLogger(__name__)
+
+
+def ensure_tables(spark: SparkSession, lake: Lake) -> None:
+    """Create silver, quarantine and audit tables with their NOT NULL and CHECK constraints (idempotent)."""
+    tables = [
+        (f"silver.{s.name}", silver.schema(s.name), silver.not_null(s.name), silver.SILVER[s.name].checks)
+        for s in SOURCES
+    ]
+    tables += [
+        ("ops.quarantine", quarantine.schema(), quarantine.NOT_NULL, {}),
+        ("ops.ingest_audit", audit.schema(), audit.NOT_NULL, {}),
+    ]
+    for name, schema, not_null, checks in tables:
+        if not lake.exists(
+            spark, name
+        ):  # existing tables keep their constraints; skipping saves a job per table
+            lake.ensure_table(spark, name, schema, not_null, checks)
+
+
+def run_stream(job: BatchJob) -> None:
+    """Process every new file of ``job.stream`` in micro-batches, then stop (availableNow)."""
+    failures: list[BaseException] = []
+
+    def on_batch(batch, batch_num: int) -> None:
+        try:
+            job(batch, batch_num)
+        except BaseException as exc:  # re-raised below with its own message, not the streaming wrapper's
+            failures.append(exc)
+            raise
+
+    frame = bronze.read_landing_stream(job.spark, job.lake, job.source, job.stream)
+    query = (
+        frame.writeStream.foreachBatch(on_batch)
+        .option("checkpointLocation", job.lake.checkpoint(f"ingest/{job.stream.name}"))
+        .trigger(availableNow=True)
+        .queryName(f"ingest_{job.stream.name}")
+        .start()
+    )
+    try:
+        query.awaitTermination()
+    except StreamingQueryException as exc:
+        if failures and isinstance(failures[0], CrmMiningError):
+            raise failures[0] from None
+        folder = bronze.landing_folder(job.lake, job.stream)
+        raise CrmMiningError(
+            f"ingest of '{job.stream.name}' failed reading {folder}: {first_line(exc)}"
+        ) from None
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def ingest_source(
+    spark: SparkSession, config: Config, source: Source, run_id: str
+) -> list[audit.BatchCounts]:
+    lake = Lake(config)
+    results: list[audit.BatchCounts] = []
+    streams: list[Stream] = bronze.check_landing(spark, lake, source)
+    for stream in streams:
+        run_stream(BatchJob(spark, config, source, stream, run_id, results))
+    if not results:  # nothing new: the audit still shows this run looked
+        job = BatchJob(spark, config, source, streams[0], run_id, results)
+        empty = audit.BatchCounts(source.name, f"{source.name}-no-new-files", 0, 0)
+        write_audit(job, empty, utc_now(), None)
+    return results
+
+
+def optimize_transactions(spark: SparkSession, lake: Lake, months: list[str]) -> None:
+    """Compact the touched monthly partitions of silver.transactions and Z-order them by customer_id
+    (the mining jobs group and join transactions per customer)."""
+    if not months:
+        return
+    predicate = " OR ".join(f"txn_month = '{m}'" for m in months)
+    lake.delta(spark, "silver.transactions").optimize().where(predicate).executeZOrderBy("customer_id")
+
+
+def touched_months(spark: SparkSession, lake: Lake, batch_ids: list[str]) -> list[str]:
+    """Months written by this run's transaction batches (a handful of rows, one per month)."""
+    if not batch_ids:
+        return []
+    rows = lake.read(spark, "silver.transactions").where(F.col("batch_id").isin(batch_ids))
+    return sorted(str(r.txn_month) for r in rows.select("txn_month").distinct().collect())
+
+
+def summarize(results: list[audit.BatchCounts]) -> dict:
+    by_reason: dict[str, int] = {}
+    for r in results:
+        for reason, n in r.by_reason.items():
+            by_reason[reason] = by_reason.get(reason, 0) + n
+    return {
+        "batches": [r.batch_id for r in results],
+        "rows_read": sum(r.rows_read for r in results),
+        "rows_written": sum(r.rows_written for r in results),
+        "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "duplicates": sum(r.duplicates for r in results),
+        "quarantined_by_reason": dict(sorted(by_reason.items())),
+        "schema_drift": [m for r in results for m in r.drift],
+    }
+
+
+def ingest_lake(spark: SparkSession, config: Config) -> dict:
+    """Ingest every landing source into bronze and silver; return a summary per source.
+
+    Summary: {"run_id", "sources": {source: {batches, rows_read, rows_written, rows_quarantined,
+    duplicates, quarantined_by_reason, schema_drift, seconds}}, "optimized_months", "optimize_seconds"}.
+    """
+    lake = Lake(config)
+    run_id = uuid.uuid4().hex
+    for source in SOURCES:  # fail before touching any table when a landing folder is missing
+        bronze.check_landing(spark, lake, source)
+    ensure_tables(spark, lake)
+    summary: dict = {"run_id": run_id, "sources": {}}
+    txn_batches: list[str] = []
+    for source in SOURCES:
+        started = time.monotonic()
+        results = ingest_source(spark, config, source, run_id)
+        summary["sources"][source.name] = summarize(results) | {
+            "seconds": round(time.monotonic() - started, 1)
+        }
+        if source.name == "transactions":
+            txn_batches = [r.batch_id for r in results if r.rows_written]
+    started = time.monotonic()
+    months = touched_months(spark, lake, txn_batches) if config.ingest.optimize else []
+    optimize_transactions(spark, lake, months)
+    summary["optimized_months"] = months
+    summary["optimize_seconds"] = round(time.monotonic() - started, 1)
+    return summary

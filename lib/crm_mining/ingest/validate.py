@@ -1,0 +1,240 @@
+"""Records (strings) -> typed, conformed records with a reason code for each one that fails.
+
+Rules run in a fixed priority; a record gets the first reason that applies (``reason`` null = valid):
+MALFORMED_ROW, SCHEMA_DRIFT, MISSING_ID, BAD_NUMBER, BAD_DATE, UNKNOWN_CODE, NEGATIVE_AMOUNT,
+ABSURD_AMOUNT, FUTURE_DATE, then DUPLICATE (key seen earlier in the batch or already in silver),
+NEAR_DUPLICATE (transactions only) and ORPHAN (unknown parent account or customer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F  # noqa: N812
+
+from crm_mining.ingest.sources import Field, Source
+
+ROW_REASONS = (
+    "MALFORMED_ROW", "SCHEMA_DRIFT", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
+    "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE",
+)  # fmt: skip
+REASONS = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")
+DUPLICATE_REASONS = ("DUPLICATE", "NEAR_DUPLICATE")
+DATE_FORMAT = "yyyy-MM-dd"
+TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
+FLAGS = {"true": True, "false": False, "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds from ``ingest`` config, fixed for one batch."""
+
+    fx_rates: dict[str, float]
+    max_amount: float  # base currency
+    future_cutoff: dt.datetime  # records dated after this are FUTURE_DATE
+    near_duplicate_seconds: int
+
+
+@dataclass(frozen=True)
+class Check:
+    reason: str
+    failed: Column
+    detail: Column
+
+
+def typed(f: Field, raw: Column, rules: Rules) -> Column:
+    """The field's typed, conformed value (null when empty or unparsable)."""
+    text = F.nullif(F.trim(raw), F.lit(""))
+    if f.kind in ("code", "currency"):
+        return F.upper(text)
+    if f.kind == "date":
+        return F.to_date(F.try_to_timestamp(text, F.lit(DATE_FORMAT)))
+    if f.kind == "timestamp":
+        return F.try_to_timestamp(text, F.lit(TIMESTAMP_FORMAT))
+    if f.kind in ("amount", "money", "number"):
+        number = text.try_cast("double")
+        return F.when(~F.isnan(number) & (F.abs(number) != F.lit(float("inf"))), number)
+    if f.kind == "count":
+        return text.try_cast("int")
+    if f.kind == "flag":
+        mapping = F.create_map(*[F.lit(x) for kv in FLAGS.items() for x in kv])
+        return F.element_at(mapping, F.lower(text))
+    return text
+
+
+def bad(name: str, what: str, raw: Column) -> Column:
+    return F.concat(F.lit(f"{name} {what}: '"), F.coalesce(raw, F.lit("")), F.lit("'"))
+
+
+def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: Column) -> list[Check]:
+    """The checks one field contributes; ``raw`` is the landed string, ``value`` the typed one."""
+    given = F.nullif(F.trim(raw), F.lit("")).isNotNull()
+    unparsed = given & value.isNull()
+    absent = value.isNull() & F.lit(f.required)
+    checks: list[Check] = []
+    if f.kind == "id":
+        checks.append(Check("MISSING_ID", value.isNull(), F.lit(f"{f.name} is empty")))
+    elif f.kind in ("amount", "money", "number", "count"):
+        checks.append(Check("BAD_NUMBER", unparsed | absent, bad(f.name, "is not a number", raw)))
+        if f.kind == "count":
+            checks.append(Check("BAD_NUMBER", value < 0, bad(f.name, "is negative", raw)))
+    elif f.kind in ("date", "timestamp"):
+        checks.append(Check("BAD_DATE", unparsed | absent, bad(f.name, "is not a valid date", raw)))
+        cutoff = F.lit(rules.future_cutoff).cast("timestamp")
+        checks.append(
+            Check("FUTURE_DATE", value.cast("timestamp") > cutoff, bad(f.name, "is in the future", raw))
+        )
+    elif f.kind == "code" and f.codes:
+        checks.append(
+            Check(
+                "UNKNOWN_CODE",
+                (value.isNotNull() & ~value.isin(*f.codes)) | absent,
+                bad(f.name, "is not a known code", raw),
+            )
+        )
+    elif f.kind == "currency":
+        known = value.isin(*rules.fx_rates)
+        checks.append(
+            Check(
+                "UNKNOWN_CODE",
+                (value.isNotNull() & ~known) | absent,
+                bad(f.name, "has no rate in ingest.fx_rates", raw),
+            )
+        )
+    elif f.kind == "flag":
+        checks.append(Check("UNKNOWN_CODE", unparsed, bad(f.name, "is not true/false", raw)))
+    if f.kind in ("amount", "money"):
+        too_low = value <= 0 if f.kind == "amount" else value < 0
+        checks.append(
+            Check(
+                "NEGATIVE_AMOUNT",
+                too_low,
+                bad(f.name, "is not positive" if f.kind == "amount" else "is negative", raw),
+            )
+        )
+        base = value * F.element_at(fx_map(rules), currency)
+        checks.append(
+            Check(
+                "ABSURD_AMOUNT",
+                base > F.lit(rules.max_amount),
+                bad(f.name, f"exceeds ingest.max_amount {rules.max_amount:g}", raw),
+            )
+        )
+    return checks
+
+
+def fx_map(rules: Rules) -> Column:
+    return F.create_map(*[F.lit(x) for kv in rules.fx_rates.items() for x in kv])
+
+
+def first_failure(checks: list[Check]) -> Column:
+    """struct(reason, detail) of the first failing check in ``REASONS`` order, or null."""
+    ordered = sorted(checks, key=lambda c: REASONS.index(c.reason))
+    result = F.lit(None).cast("struct<reason:string,detail:string>")
+    for check in reversed(ordered):
+        hit = F.struct(F.lit(check.reason).alias("reason"), check.detail.alias("detail"))
+        result = F.when(F.coalesce(check.failed, F.lit(False)), hit).otherwise(result)
+    return result
+
+
+def with_row_checks(
+    records: DataFrame, source: Source, rules: Rules, currency: str | None = None
+) -> DataFrame:
+    """Type every field (same names, PII dropped) and set ``reason``/``detail`` from the row-level rules.
+
+    ``currency``: the column holding the record's currency (money fields are checked in base currency);
+    defaults to the source's own ``currency`` field. Keeps ``raw``, ``source_file``, ``batch_id``,
+    ``ingested_at``, ``drift_merged`` and any other non-field column (e.g. joined parent columns).
+    """
+    currency_col = (
+        F.upper(F.trim(F.col(currency or "currency")))
+        if currency or "currency" in source.columns
+        else F.lit(None)
+    )
+    checks = [
+        Check("MALFORMED_ROW", F.col("malformed"), F.lit("line does not parse as a record of this source")),
+        Check("SCHEMA_DRIFT", F.col("drift").isNotNull(), F.col("drift")),
+    ]
+    for f in source.fields:
+        if f.kind != "pii":
+            checks += field_checks(f, F.col(f.name), typed(f, F.col(f.name), rules), rules, currency_col)
+    failure = first_failure(checks)
+    records = records.withColumn("row_ref", row_ref(source))
+    others = [c for c in records.columns if c not in source.columns and c not in ("malformed", "drift")]
+    fields = [typed(f, F.col(f.name), rules).alias(f.name) for f in source.fields if f.kind != "pii"]
+    return records.select(
+        *fields, *others, failure["reason"].alias("reason"), failure["detail"].alias("detail")
+    )
+
+
+def row_ref(source: Source) -> Column:
+    """The record's natural key as landed ('|'-joined), or its raw text when a key part is empty."""
+    parts = [F.nullif(F.trim(F.col(k)), F.lit("")) for k in source.key]
+    complete = F.lit(True)
+    for part in parts:
+        complete = complete & part.isNotNull()
+    return F.when(complete, F.concat_ws("|", *parts)).otherwise(F.col("raw"))
+
+
+def mark(df: DataFrame, reason: str, condition: Column, detail: Column) -> DataFrame:
+    """Set ``reason`` on still-valid rows where ``condition`` holds."""
+    hit = F.col("reason").isNull() & F.coalesce(condition, F.lit(False))
+    return df.withColumn("detail", F.when(hit, detail).otherwise(F.col("detail"))).withColumn(
+        "reason", F.when(hit, F.lit(reason)).otherwise(F.col("reason"))
+    )
+
+
+def with_duplicates(df: DataFrame, source: Source, existing_keys: DataFrame) -> DataFrame:
+    """DUPLICATE: a valid record whose key is already in silver or appeared earlier in this batch.
+
+    ``existing_keys``: the key columns of the silver table. Within the batch the first record by
+    (source_file, raw) is kept, so a rerun picks the same survivor.
+    """
+    keys = list(source.key)
+    known = existing_keys.select(*keys).withColumn("_in_silver", F.lit(True))
+    joined = df.join(known, on=keys, how="left")
+    order = Window.partitionBy(F.col("reason").isNull(), *keys).orderBy("source_file", "raw")
+    joined = joined.withColumn("_n", F.row_number().over(order))
+    key_text = F.concat_ws("|", *[F.col(k).cast("string") for k in keys])
+    joined = mark(
+        joined, "DUPLICATE", F.col("_in_silver"), F.concat(F.lit("key already in silver: "), key_text)
+    )
+    joined = mark(
+        joined, "DUPLICATE", F.col("_n") > 1, F.concat(F.lit("key repeated in this batch: "), key_text)
+    )
+    return joined.drop("_in_silver", "_n")
+
+
+def with_near_duplicates(df: DataFrame, rules: Rules) -> DataFrame:
+    """NEAR_DUPLICATE: a valid transaction on the same account, direction and amount as the previous valid
+    one, within ``near_duplicate_seconds`` of it (different txn_id). The earlier one is kept."""
+    window = Window.partitionBy(F.col("reason").isNull(), "account_id", "direction", "amount", "currency")
+    window = window.orderBy("txn_ts", "txn_id")
+    previous_ts = F.lag("txn_ts").over(window)
+    previous_id = F.lag("txn_id").over(window)
+    gap = F.col("txn_ts").cast("long") - previous_ts.cast("long")
+    near = gap <= rules.near_duplicate_seconds
+    detail = F.concat(
+        F.lit("same account, direction and amount as "),
+        previous_id,
+        F.lit(" within "),
+        gap.cast("string"),
+        F.lit("s"),
+    )
+    return mark(
+        df.withColumn("_near", near).withColumn("_near_detail", detail),
+        "NEAR_DUPLICATE",
+        F.col("_near"),
+        F.col("_near_detail"),
+    ).drop("_near", "_near_detail")
+
+
+def with_orphans(df: DataFrame, source: Source) -> DataFrame:
+    """ORPHAN: a valid record whose parent (``Source.parent``) is not in silver; needs ``_has_parent``."""
+    if source.parent is None:
+        return df
+    table, column = source.parent
+    detail = F.concat(F.lit(f"{column} not in {table}: "), F.col(column))
+    return mark(df, "ORPHAN", ~F.col("_has_parent"), detail).drop("_has_parent")
