@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from crm_mining.config.validate import ConfigError
+
 
 @dataclass(frozen=True)
 class GenerateSettings:
     seed: int = 42
     customers: int = field(default=2000, metadata={"min": 10})
     months: int = field(default=12, metadata={"min": 1, "max": 120})
+    # First day of the generated window; must be the 1st of a month.
     start_date: dt.date = dt.date(2025, 1, 1)
     # Mean transactions per active customer per month (heavy-tailed around it).
     txns_per_customer_month: float = field(default=12.0, metadata={"min": 0.5})
@@ -20,3 +23,20 @@ class GenerateSettings:
     csv_share: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     churn_rate: float = field(default=0.12, metadata={"min": 0.0, "max": 0.9})
     default_rate: float = field(default=0.05, metadata={"min": 0.0, "max": 0.9})
+    # Share of customers who go silent for 4-6 months inside the window (half of them resume).
+    dormant_rate: float = field(default=0.06, metadata={"min": 0.0, "max": 0.5})
+    # Share of customers whose join_date falls inside the generated window (acquisition).
+    new_customer_share: float = field(default=0.15, metadata={"min": 0.0, "max": 1.0})
+    # Existing customers' join dates spread over this many years before start_date.
+    history_years: int = field(default=10, metadata={"min": 1, "max": 50})
+    # Mean complaints/service contacts per customer per month.
+    interactions_per_customer_month: float = field(default=0.15, metadata={"min": 0.0, "max": 10.0})
+
+    def validate(self, path: str) -> None:
+        if self.start_date.day != 1:
+            raise ConfigError(f"'{path}.start_date' = {self.start_date} must be the first day of a month")
+        if self.churn_rate + self.default_rate + self.dormant_rate > 0.95:
+            raise ConfigError(
+                f"'{path}.churn_rate' + '{path}.default_rate' + '{path}.dormant_rate' must be <= 0.95 "
+                "(the three behaviours are exclusive)"
+            )

@@ -1,0 +1,299 @@
+"""Customers: demographics, PII, latent segment, behaviour flags and product holdings (one wide row each).
+
+Built from ``spark.range(customers)`` with column expressions only. Each product column
+``open_<CODE>`` holds the account's open date (null when the customer never holds it inside the
+window); accounts open over the first 24 months of tenure, the current account at join.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 (the project convention)
+
+from crm_mining.config.generate import GenerateSettings
+from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
+from crm_mining.generate.randomness import by_key, lognormal, pick, uniform
+from crm_mining.generate.window import window_end
+
+FIRST_NAMES = [
+    "Ana",
+    "Luis",
+    "Marta",
+    "Jorge",
+    "Lucia",
+    "Pablo",
+    "Elena",
+    "Carlos",
+    "Sofia",
+    "David",
+    "Laura",
+    "Javier",
+    "Paula",
+    "Miguel",
+    "Sara",
+    "Daniel",
+    "Irene",
+    "Alberto",
+    "Nuria",
+    "Raul",
+]
+LAST_NAMES = [
+    "Garcia",
+    "Martinez",
+    "Lopez",
+    "Sanchez",
+    "Perez",
+    "Gomez",
+    "Martin",
+    "Jimenez",
+    "Ruiz",
+    "Hernandez",
+    "Diaz",
+    "Moreno",
+    "Alvarez",
+    "Romero",
+    "Navarro",
+    "Torres",
+    "Dominguez",
+    "Vazquez",
+    "Ramos",
+    "Gil",
+]
+REGIONS = ["NORTH", "SOUTH", "EAST", "WEST", "CENTRAL", "CAPITAL", "ISLANDS", "COAST"]
+CITIES = ["Madrid", "Barcelona", "Valencia", "Sevilla", "Bilbao", "Malaga", "Palma", "Zaragoza"]
+STREETS = ["Calle Mayor", "Avenida del Sol", "Calle Real", "Paseo del Prado", "Calle Nueva", "Gran Via"]
+
+
+def customer_id(num: Column) -> Column:
+    return F.concat(F.lit("C"), F.lpad(num.cast("string"), 8, "0"))
+
+
+def element(values: list[str], u: Column) -> Column:
+    """Pick one of ``values`` uniformly with draw ``u`` in [0, 1)."""
+    return F.element_at(F.array(*[F.lit(v) for v in values]), (u * len(values)).cast("int") + 1)
+
+
+def customers_frame(spark: SparkSession, settings: GenerateSettings, partitions: int | None = None) -> DataFrame:
+    """The wide customer frame (one row per customer); see the module docstring.
+
+    ``partitions`` only changes the layout, never a value (every draw hashes the customer number).
+    """
+    partitions = partitions or max(spark.sparkContext.defaultParallelism, settings.customers // 20_000 + 1)
+    base = spark.range(settings.customers, numPartitions=partitions).select(F.col("id").alias("cust_num"))
+    return (
+        base.transform(lambda df: with_demographics(df, settings))
+        .transform(lambda df: with_pii(df, settings))
+        .transform(lambda df: with_join_date(df, settings))
+        .transform(lambda df: with_behaviour(df, settings))
+        .transform(lambda df: with_products(df, settings))
+    )
+
+
+def with_demographics(df: DataFrame, settings: GenerateSettings) -> DataFrame:
+    seed, key = settings.seed, F.col("cust_num")
+
+    def u(salt: str) -> Column:
+        return uniform(seed, salt, key)
+
+    segment = pick(u("segment"), S.SEGMENTS, S.SEGMENT_WEIGHTS)
+    df = df.withColumn("segment", segment)
+    seg = F.col("segment")
+    age = (
+        F.when(seg == "young_digital", 19 + u("age") * 16)
+        .when(seg == "senior_saver", 60 + u("age") * 25)
+        .when(seg == "affluent", 35 + u("age") * 30)
+        .when(seg == "sme_owner", 30 + u("age") * 30)
+        .otherwise(22 + u("age") * 45)
+        .cast("int")
+    )
+    df = df.withColumn("age", age)
+    birth = F.date_sub(
+        F.add_months(F.lit(settings.start_date), -12 * F.col("age")), (u("birth") * 365).cast("int")
+    )
+    marital = (
+        F.when(F.col("age") < 28, pick(u("marital"), ["SINGLE", "MARRIED"], [0.75, 0.25]))
+        .when(
+            F.col("age") >= 65,
+            pick(u("marital"), ["MARRIED", "WIDOWED", "SINGLE", "DIVORCED"], [0.55, 0.25, 0.1, 0.1]),
+        )
+        .otherwise(pick(u("marital"), ["MARRIED", "SINGLE", "DIVORCED", "WIDOWED"], [0.6, 0.25, 0.12, 0.03]))
+    )
+    occupation = (
+        F.when(seg == "young_digital", pick(u("occ"), ["STUDENT", "EMPLOYEE"], [0.3, 0.7]))
+        .when(seg == "senior_saver", F.lit("RETIRED"))
+        .when(seg == "sme_owner", F.lit("SELF_EMPLOYED"))
+        .when(seg == "affluent", pick(u("occ"), ["EXECUTIVE", "PROFESSIONAL"], [0.5, 0.5]))
+        .otherwise(pick(u("occ"), ["EMPLOYEE", "UNEMPLOYED", "SELF_EMPLOYED"], [0.8, 0.1, 0.1]))
+    )
+    education = (
+        F.when(seg == "affluent", pick(u("edu"), ["UNIVERSITY", "POSTGRADUATE"], [0.6, 0.4]))
+        .when(seg == "young_digital", pick(u("edu"), ["SECONDARY", "UNIVERSITY"], [0.45, 0.55]))
+        .otherwise(pick(u("edu"), ["PRIMARY", "SECONDARY", "UNIVERSITY"], [0.2, 0.5, 0.3]))
+    )
+    income = (
+        F.when(seg == "affluent", pick(u("inc"), ["HIGH", "VERY_HIGH"], [0.55, 0.45]))
+        .when(seg == "sme_owner", pick(u("inc"), ["MIDDLE", "HIGH", "VERY_HIGH"], [0.4, 0.45, 0.15]))
+        .when(seg == "young_digital", pick(u("inc"), ["LOW", "MIDDLE"], [0.6, 0.4]))
+        .when(seg == "senior_saver", pick(u("inc"), ["LOW", "MIDDLE", "HIGH"], [0.45, 0.45, 0.1]))
+        .otherwise(pick(u("inc"), ["LOW", "MIDDLE", "HIGH"], [0.45, 0.45, 0.1]))
+    )
+    return df.withColumns(
+        {
+            "birth_date": birth,
+            "gender": pick(u("gender"), ["F", "M"], [0.5, 0.5]),
+            "marital_status": marital,
+            "occupation": occupation,
+            "education": education,
+            "region": element(REGIONS, u("region")),
+            "income_band": income,
+        }
+    )
+
+
+def with_pii(df: DataFrame, settings: GenerateSettings) -> DataFrame:
+    """Names, phone, national id, address and email: bronze only (silver must drop them)."""
+    seed, key = settings.seed, F.col("cust_num")
+
+    def digits(salt: str, n: int) -> Column:
+        return F.lpad(F.pmod(F.xxhash64(F.lit(seed), F.lit(salt), key), F.lit(10**n)).cast("string"), n, "0")
+
+    first = element(FIRST_NAMES, uniform(seed, "first", key))
+    last = element(LAST_NAMES, uniform(seed, "last", key))
+    phone_digits = digits("phone", 8)
+    return df.withColumns(
+        {
+            "first_name": first,
+            "last_name": last,
+            "phone": F.concat(
+                F.lit("+34 6"),
+                F.substring(phone_digits, 1, 2),
+                F.lit(" "),
+                F.substring(phone_digits, 3, 3),
+                F.lit(" "),
+                F.substring(phone_digits, 6, 3),
+            ),
+            "national_id": F.concat(
+                digits("nid", 8), element(list("TRWAGMYFPDXBNJZSQVHLCKE"), uniform(seed, "nid-letter", key))
+            ),
+            "address": F.concat(
+                element(STREETS, uniform(seed, "street", key)),
+                F.lit(" "),
+                (uniform(seed, "house", key) * 200 + 1).cast("int").cast("string"),
+                F.lit(" "),
+                element(CITIES, uniform(seed, "city", key)),
+            ),
+            "email": F.lower(F.concat(first, F.lit("."), last, digits("mail", 3), F.lit("@example.com"))),
+        }
+    )
+
+
+def with_join_date(df: DataFrame, settings: GenerateSettings) -> DataFrame:
+    """Join dates: most spread over ``history_years`` before start_date, a share inside the window."""
+    seed, key = settings.seed, F.col("cust_num")
+    start = F.lit(settings.start_date)
+    window_days = (window_end(settings) - settings.start_date).days
+    inside = F.date_add(start, (uniform(seed, "join-in", key) * max(window_days - 20, 1)).cast("int"))
+    before = F.date_sub(
+        start, (uniform(seed, "join-before", key) * 365 * settings.history_years).cast("int") + 1
+    )
+    joined = F.when(uniform(seed, "is-new", key) < settings.new_customer_share, inside).otherwise(before)
+    adult = F.add_months(F.col("birth_date"), 18 * 12)  # nobody joins before 18
+    return df.withColumn("join_date", F.greatest(joined, adult))
+
+
+def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
+    """Churners, defaulters and dormant customers (mutually exclusive), each with its dates.
+
+    churn_month/churn_date: all accounts close on churn_date; default_month: the defaulted card's
+    dpd reaches 90 at that month end; silent_from/silent_to: month indexes without activity.
+    """
+    seed, key, m = settings.seed, F.col("cust_num"), settings.months
+    start = F.lit(settings.start_date)
+    pre_window = F.col("join_date") < start
+    behaviour_u = uniform(seed, "behaviour", key)
+    churn_cut, default_cut = settings.churn_rate, settings.churn_rate + settings.default_rate
+    dormant_cut = default_cut + settings.dormant_rate
+    is_churner = pre_window & (behaviour_u < churn_cut)
+    # A defaulter's card is open at least 3 months before the window starts (room for dpd to climb).
+    is_defaulter = (
+        (F.col("join_date") <= F.date_sub(start, 120))
+        & (behaviour_u >= churn_cut)
+        & (behaviour_u < default_cut)
+    )
+    is_dormant = pre_window & (behaviour_u >= default_cut) & (behaviour_u < dormant_cut) & F.lit(m >= 5)
+
+    churn_month = (uniform(seed, "churn-month", key) * m).cast("int")
+    churn_date = F.date_add(
+        F.add_months(start, churn_month), (4 + uniform(seed, "churn-day", key) * 23).cast("int")
+    )
+    first_default = min(2, m - 1)
+    default_month = first_default + (uniform(seed, "default-month", key) * (m - first_default)).cast("int")
+    silent_from = (uniform(seed, "silent-from", key) * max(m - 4, 1)).cast("int")
+    resumes = uniform(seed, "resumes", key) < 0.5
+    silent_to = F.when(
+        resumes, silent_from + 4 + (uniform(seed, "silent-len", key) * 3).cast("int")
+    ).otherwise(m)
+    seg = F.col("segment")
+    return df.withColumns(
+        {
+            "is_churner": is_churner,
+            "is_defaulter": is_defaulter,
+            "is_dormant": is_dormant,
+            "churn_month": F.when(is_churner, churn_month),
+            "churn_date": F.when(is_churner, churn_date),
+            "default_month": F.when(is_defaulter, default_month),
+            "default_date": F.when(is_defaulter, F.last_day(F.add_months(start, default_month))),
+            "silent_from": F.when(is_dormant, silent_from),
+            "silent_to": F.when(is_dormant, F.least(silent_to, F.lit(m))),
+            "activity": lognormal(seed, "activity", 0.0, 0.45, key) * by_key(seg, S.ACTIVITY_LEVEL, 1.0),
+            "spend_level": lognormal(seed, "spend", 0.0, 0.35, key) * by_key(seg, S.SPEND_LEVEL, 1.0),
+        }
+    )
+
+
+def with_products(df: DataFrame, settings: GenerateSettings) -> DataFrame:
+    """Product holdings with open dates: segment uptake, life-stage rules, then affinities."""
+    seed, key = settings.seed, F.col("cust_num")
+    seg, age, income = F.col("segment"), F.col("age"), F.col("income_band")
+    affluent_income = income.isin("HIGH", "VERY_HIGH")
+
+    def base(code: str) -> Column:
+        return by_key(seg, S.UPTAKE[code], 0.0)
+
+    # Life stage: mortgages at 25-60, car loans at 22-65, wealth products need income.
+    life_stage = {
+        "MORTGAGE": F.when((age >= 25) & (age <= 60), F.when(affluent_income, 1.6).otherwise(1.0)).otherwise(
+            0.1
+        ),
+        "AUTO": F.when((age >= 22) & (age <= 65), 1.0).otherwise(0.2),
+        "VIP": F.when(affluent_income, 1.0).otherwise(0.2),
+        "FUNDS": F.when(affluent_income | (age >= 55), 1.3).otherwise(0.7),
+        "PAYROLL": F.when(F.col("occupation").isin("EMPLOYEE", "EXECUTIVE", "PROFESSIONAL"), 1.4).otherwise(
+            0.3
+        ),
+    }
+    holds: dict[str, Column] = {}
+    order = ["PAYROLL", "MORTGAGE", "AUTO", "VIP", "PL", "TD", "FX", "MOBILE", "CC", "INSURANCE", "FUNDS"]
+    for code in order:
+        prob = base(code) * life_stage.get(code, F.lit(1.0))
+        for antecedent, consequent, boosted in S.AFFINITIES:
+            if consequent == code:
+                prob = F.when(holds[antecedent], F.greatest(prob, F.lit(boosted))).otherwise(prob)
+        held = uniform(seed, f"holds-{code}", key) < F.least(prob, F.lit(0.97))
+        if code == "CC":
+            held = held | F.col("is_defaulter")  # a defaulter defaults on its card
+        holds[code] = held
+    end = F.lit(window_end(settings))
+    opens = {"open_DDA": F.col("join_date")}
+    for code in order:
+        offset = (uniform(seed, f"open-{code}", key) * 730).cast("int")  # first 24 months of tenure
+        if code == "CC":
+            offset = F.when(
+                F.col("is_defaulter"), (uniform(seed, "open-CC-def", key) * 30).cast("int")
+            ).otherwise(offset)
+        opened = F.date_add(F.col("join_date"), offset)
+        exists = (
+            holds[code] & (opened <= end) & (F.col("churn_date").isNull() | (opened < F.col("churn_date")))
+        )
+        opens[f"open_{code}"] = F.when(exists, opened)
+    return df.withColumns(opens)
