@@ -73,7 +73,9 @@ def element(values: list[str], u: Column) -> Column:
     return F.element_at(F.array(*[F.lit(v) for v in values]), (u * len(values)).cast("int") + 1)
 
 
-def customers_frame(spark: SparkSession, settings: GenerateSettings, partitions: int | None = None) -> DataFrame:
+def customers_frame(
+    spark: SparkSession, settings: GenerateSettings, partitions: int | None = None
+) -> DataFrame:
     """The wide customer frame (one row per customer); see the module docstring.
 
     ``partitions`` only changes the layout, never a value (every draw hashes the customer number).
