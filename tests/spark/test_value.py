@@ -88,16 +88,20 @@ def test_summaries_match_lifetimes(spark, simulated):
     np.testing.assert_allclose(ours["monetary"], ref["monetary_value"], rtol=1e-9)
 
 
-def test_value_agrees_with_lifetimes_and_the_holdout(spark, simulated):
-    data, frame = simulated
-    horizon = HOLDOUT_DAYS // 30
-    settings = load_config(overrides=[f"value.horizon_months={horizon}"]).value
+def fitted(frame, overrides):
+    settings = load_config(overrides=overrides).value
     values, params = customer_value(frame, as_of(), settings)
-    ours = values.toPandas().set_index("customer_id").sort_index()
+    return settings, values.toPandas().set_index("customer_id").sort_index(), params  # test data: small
+
+
+def test_value_agrees_with_lifetimes(spark, simulated):
+    """Same summaries, same (default) penalizer: parameters within 1%, predictions within 1-2%."""
+    data, frame = simulated
+    horizon = 6
+    settings, ours, params = fitted(frame, [f"value.horizon_months={horizon}"])
     assert set(ours["method"]) == {"bgnbd_gamma_gamma"}
     assert json.loads(ours["model_params"].iloc[0])["bgnbd"] == params["bgnbd"]
 
-    # Reference: lifetimes on the same summaries with the same penalizer.
     ref = reference_summary(data).sort_index()
     bgf = BetaGeoFitter(penalizer_coef=settings.penalizer).fit(ref["frequency"], ref["recency"], ref["T"])
     repeat = ref[ref["frequency"] > 0]
@@ -112,12 +116,8 @@ def test_value_agrees_with_lifetimes_and_the_holdout(spark, simulated):
         horizon * 30, ref["frequency"], ref["recency"], ref["T"]
     )
     np.testing.assert_allclose(ours["expected_purchases"], ref_purchases, rtol=0.01, atol=1e-3)
-    np.testing.assert_allclose(
-        ours["p_alive"],
-        bgf.conditional_probability_alive(ref["frequency"], ref["recency"], ref["T"]),
-        rtol=0.01,
-        atol=1e-3,
-    )
+    ref_alive = bgf.conditional_probability_alive(ref["frequency"], ref["recency"], ref["T"])
+    np.testing.assert_allclose(ours["p_alive"], ref_alive, rtol=0.01, atol=1e-3)
     monthly = (1 + settings.discount_rate) ** (1 / 12) - 1
     ref_clv = ggf.customer_lifetime_value(
         bgf,
@@ -131,6 +131,14 @@ def test_value_agrees_with_lifetimes_and_the_holdout(spark, simulated):
     )
     np.testing.assert_allclose(ours["expected_value"], ref_clv, rtol=0.02, atol=0.05)
 
+
+def test_value_predicts_the_holdout_and_recovers_the_parameters(spark, simulated):
+    """Unpenalised fit: parameters near the simulated truth; holdout purchases within 10% in total."""
+    data, frame = simulated
+    horizon = HOLDOUT_DAYS // 30
+    _, ours, params = fitted(frame, [f"value.horizon_months={horizon}", "value.penalizer=0"])
+    for name, tolerance in (("r", 0.15), ("alpha", 0.2), ("a", 0.3), ("b", 0.3)):
+        assert params["bgnbd"][name] == pytest.approx(TRUE_BGNBD[name], rel=tolerance), name
     # Holdout: purchase days after as_of, within the horizon, of customers known at as_of.
     debit = data[data.direction == "DEBIT"]
     after = debit[(debit.txn_date > as_of()) & (debit.txn_date <= as_of() + dt.timedelta(days=horizon * 30))]
@@ -140,10 +148,13 @@ def test_value_agrees_with_lifetimes_and_the_holdout(spark, simulated):
     assert predicted_total == pytest.approx(actual_total, rel=0.10)
     # Per calibration-frequency group, the model still tracks what happened.
     groups = pd.cut(ours["frequency"], [-1, 0, 2, 5, 10, 10_000])
-    by_group = (
-        pd.DataFrame({"p": ours["expected_purchases"], "a": actual, "g": groups})
-        .groupby("g", observed=True)
-        .sum()
-    )
+    frame_ = pd.DataFrame({"p": ours["expected_purchases"], "a": actual, "g": groups})
+    by_group = frame_.groupby("g", observed=True).sum()
+    print(by_group)
     np.testing.assert_allclose(by_group["p"], by_group["a"], rtol=0.25)
     assert np.corrcoef(ours["expected_purchases"], actual)[0, 1] > 0.6
+    # Spend: Gamma-Gamma parameters and population mean (p*v/(q-1) = 30) near the simulated ones.
+    gg = params["gamma_gamma"]
+    for name in ("p", "q", "v"):
+        assert gg[name] == pytest.approx(TRUE_GG[name], rel=0.3), name
+    assert gg["p"] * gg["v"] / (gg["q"] - 1) == pytest.approx(30.0, rel=0.15)

@@ -27,7 +27,9 @@ def default_actions() -> dict[str, str]:
 class LifecycleSettings:
     # Snapshots to stage (month ends present in gold.customer_features); empty = every snapshot there.
     snapshot_dates: list[dt.date] = field(default_factory=list)
+    # Tenure (whole months since join) up to which a customer is in acquisition.
     acquisition_max_tenure_months: int = field(default=3, metadata={"min": 0})
+    # Tenure up to which a (not declining) customer is in build-up; beyond it, maturity.
     build_up_max_tenure_months: int = field(default=24, metadata={"min": 1})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
@@ -36,10 +38,13 @@ class LifecycleSettings:
     # A customer past build_up_max_tenure_months still counts as build-up while spend grows at least this
     # fast (spend_trend) and they hold fewer than maturity_min_products products.
     growth_ratio: float = field(default=1.15, metadata={"min": 1.0})
+    # Products a customer past build-up tenure needs to count as mature while spend still grows.
     maturity_min_products: int = field(default=3, metadata={"min": 1})
+    # Days without a transaction (accounts still open) after which a customer is dormant.
     dormant_inactive_days: int = field(default=90, metadata={"min": 1})
     # Month ends a reactivated customer stays "reactivated", counted from the first active month end.
     reactivated_months: int = field(default=3, metadata={"min": 1, "max": 24})
+    # Recommended CRM action per stage (every stage needs one).
     actions: dict[str, str] = field(default_factory=default_actions)
 
     def validate(self, path: str) -> None:
@@ -61,11 +66,15 @@ class LifecycleSettings:
 
 @dataclass(frozen=True)
 class ValueSettings:
+    # Expected value = BG/NBD expected purchases x Gamma-Gamma expected spend per purchase.
     method: Literal["bgnbd_gamma_gamma"] = "bgnbd_gamma_gamma"
+    # Months ahead over which expected value is summed (a month = 30 days).
     horizon_months: int = field(default=12, metadata={"min": 1, "max": 120})
     # Annual discount rate applied to expected monthly value.
     discount_rate: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
+    # L2 penalty on the model parameters (as lifetimes' penalizer_coef); 0 = plain maximum likelihood.
     penalizer: float = field(default=0.001, metadata={"min": 0.0})
     # Fit on a stratified sample of per-customer summaries when there are more customers than this.
     max_fit_customers: int = field(default=200_000, metadata={"min": 100})
+    # Seed of the fit sample (used only above max_fit_customers).
     seed: int = 7

@@ -43,9 +43,14 @@ def gamma_gamma_negative_log_likelihood(log_params, x, m, penalizer: float) -> f
 
 
 def minimise(objective, size: int, args: tuple, what: str) -> np.ndarray:
-    """Minimise over log-parameters from lifetimes' start (0.1 each): Nelder-Mead, then BFGS to polish."""
+    """Minimise over log-parameters from lifetimes' start (0.1 each).
+
+    BFGS from the start (lifetimes' own path), and Nelder-Mead from the start polished by BFGS (a
+    fallback where the gradient path fails); the lower objective wins.
+    """
     start = 0.1 * np.ones(size)
     with np.errstate(all="ignore"):
+        direct = minimize(objective, start, args=args, method="BFGS", options={"gtol": 1e-9})
         coarse = minimize(
             objective,
             start,
@@ -53,11 +58,11 @@ def minimise(objective, size: int, args: tuple, what: str) -> np.ndarray:
             method="Nelder-Mead",
             options={"maxiter": 20000, "xatol": 1e-10, "fatol": 1e-12},
         )
-        fine = minimize(objective, coarse.x, args=args, method="BFGS", options={"gtol": 1e-9})
-    best = fine if np.isfinite(fine.fun) and fine.fun <= coarse.fun else coarse
-    if not np.all(np.isfinite(best.x)) or not np.isfinite(best.fun):
+        polished = minimize(objective, coarse.x, args=args, method="BFGS", options={"gtol": 1e-9})
+    finite = [r for r in (direct, polished, coarse) if np.isfinite(r.fun) and np.all(np.isfinite(r.x))]
+    if not finite:
         raise CrmMiningError(f"the {what} fit did not converge; try a larger value.penalizer")
-    return best.x
+    return min(finite, key=lambda r: r.fun).x
 
 
 def fit_bgnbd(x, t_x, age, penalizer: float) -> dict[str, float]:
@@ -87,4 +92,9 @@ def fit_gamma_gamma(x, m, penalizer: float) -> dict[str, float]:
         gamma_gamma_negative_log_likelihood, 3, (x[keep], m[keep], penalizer), "Gamma-Gamma"
     )
     p, q, v = np.exp(log_params)
+    if q <= 1:
+        raise CrmMiningError(
+            f"Gamma-Gamma fit gave q = {q:.3f} <= 1: the population mean spend is undefined; "
+            "fit on more customers or raise value.penalizer"
+        )
     return {"p": float(p), "q": float(q), "v": float(v)}

@@ -39,7 +39,11 @@ def expected_purchases(t, x, t_x, age, params: dict[str, float]) -> np.ndarray:
             * (1 - np.exp(ln_hyp + (r + x) * np.log((alpha + age) / (alpha + t + age))))
         )
         denominator = 1 + (x > 0) * (a / (b + x - 1)) * ((alpha + age) / (alpha + t_x)) ** (r + x)
-    return numerator / denominator
+        expected = numerator / denominator
+        # Degenerate fits (a, b -> 0: no dropout identified, as on tiny data) put hyp2f1 at a pole;
+        # the model's limit there is the NBD's (r + x) / (alpha + T) purchases per day.
+        no_dropout = t * (r + x) / (alpha + age)
+    return np.where(np.isfinite(expected), expected, no_dropout)
 
 
 def purchases_over_horizon(
