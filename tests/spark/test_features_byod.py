@@ -58,4 +58,4 @@ def test_csv_with_custom_columns_and_no_optional_inputs(spark, tmp_path, caplog)
     assert u1.tenure_months == 2 and u1.product_count is None and u1.balance_total is None
     rfm = lake.read(spark, "gold.rfm")
     assert rfm.count() == 5 and rfm.where("r_score BETWEEN 1 AND 5 AND rfm_segment IS NOT NULL").count() == 5
-    assert lake.read(spark, "gold.labels").where("churn IS NOT NULL OR default IS NOT NULL").count() == 0
+    assert lake.read(spark, "gold.labels").where("churn IS NOT NULL OR `default` IS NOT NULL").count() == 0

@@ -95,27 +95,3 @@ def test_churn_and_default_labels(spark, config):
         "default_horizon_end date, churn_reason string",
     )
     assertDataFrameEqual(Lake(config).read(spark, "gold.labels"), expected)
-
-
-def test_labels_without_repayments_are_null_not_zero(spark, config):
-    config = load_config(
-        overrides=["spark.master=local[2]", "features.snapshot_dates=[2025-01-31]"],
-        lakehouse=config.lake.root,
-    )
-    write_lake(spark, config)
-    config = load_config(
-        overrides=[
-            "spark.master=local[2]",
-            "features.snapshot_dates=[2025-01-31]",
-            "features.use_lake_tables=false",
-        ],
-        lakehouse=config.lake.root,
-    )
-    summary = build_features(spark, config)
-    assert "silver.repayments" in summary["missing_inputs"]
-    labels = Lake(config).read(spark, "gold.labels")
-    assert labels.where("default IS NOT NULL").count() == 0
-    # Without lake tables the base is who transacted by the snapshot (K3, K5 start later), and only
-    # inactivity can mark churn: K1 (transaction on 2025-03-01) is active in the 90 days up to 2025-04-30.
-    churn = {r.customer_id: r.churn for r in labels.collect()}
-    assert churn == {"K1": 0, "K2": 1, "K4": 1}

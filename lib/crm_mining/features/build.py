@@ -58,6 +58,8 @@ def build_features(spark: SparkSession, config: Config) -> dict:
     ):
         transactions = with_product_from_accounts(transactions, accounts)
         available["product_code"] = True
+    # Reused by the snapshot span, the feature groups and the labels: read and type it once.
+    transactions = transactions.persist()
     catalog = feature_catalog(config.features, config.rfm.window_days)
     missing = log_missing_inputs(available, needs_by_input(catalog))
 
@@ -69,15 +71,19 @@ def build_features(spark: SparkSession, config: Config) -> dict:
     features = assemble_features(transactions, tables, snapshots, config, catalog, available)
     replace = snapshot_predicate(dates)
     write_snapshots(spark, lake, features, "gold.customer_features", replace)
+    rows = {"gold.customer_features": rows_written(spark, lake, "gold.customer_features")}
     written = lake.read(spark, "gold.customer_features").where(replace)
 
     repayments = tables.get("silver.repayments")
     repayments_end = repayments.agg(F.max("month_end")).first()[0] if repayments is not None else None
+    base = written.select(*KEYS).persist()  # the labels join it with several inputs
     labels = build_labels(
-        written.select(*KEYS), transactions, accounts, repayments, config.labels, span["last"], repayments_end
+        base, transactions, accounts, repayments, config.labels, span["last"], repayments_end
     )
     write_snapshots(spark, lake, labels, "gold.labels", replace)
+    rows["gold.labels"] = rows_written(spark, lake, "gold.labels")
     write_snapshots(spark, lake, build_rfm(written, config.rfm), "gold.rfm", replace)
+    rows["gold.rfm"] = rows_written(spark, lake, "gold.rfm")
 
     summary = {
         "snapshots": [d.isoformat() for d in dates],
@@ -86,10 +92,7 @@ def build_features(spark: SparkSession, config: Config) -> dict:
         "data_last_day": span["last"].isoformat() if span["last"] else None,
         "missing_inputs": missing,
         "feature_columns": len(written.columns),
-        "rows": {
-            name: lake.read(spark, name).where(replace).count()
-            for name in ("gold.customer_features", "gold.labels", "gold.rfm")
-        },
+        "rows": rows,
         "seconds": round(time.monotonic() - started, 1),
     }
     if config.input.source != "lake":
@@ -101,7 +104,15 @@ def build_features(spark: SparkSession, config: Config) -> dict:
                 summary["rejected_transactions"],
                 config.input.location,
             )
+    base.unpersist()
+    transactions.unpersist()
     return summary
+
+
+def rows_written(spark: SparkSession, lake: Lake, name: str) -> int | None:
+    """Rows of the table's last write, from the Delta log (no scan of the table)."""
+    metrics = lake.delta(spark, name).history(1).first().operationMetrics or {}
+    return int(metrics["numOutputRows"]) if "numOutputRows" in metrics else None
 
 
 def resolve_inputs(spark: SparkSession, config: Config, transactions: DataFrame) -> dict[str, bool]:
