@@ -1,0 +1,276 @@
+"""The synthetic bank lake: landing shapes, ground truth consistency, bad records, determinism.
+
+One small lake (300 customers x 8 months) is generated for the module; tests read it back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import Window
+from pyspark.sql import functions as F  # noqa: N812 (the project convention)
+from pyspark.testing import assertDataFrameEqual
+
+from crm_mining.config import load_config
+from crm_mining.generate import generate_lake
+from crm_mining.generate.customers import customer_id, customers_frame
+from crm_mining.generate.landing import ALL_REASONS, PII_COLUMNS
+from crm_mining.generate.transactions import customer_months, transactions_frame
+from crm_mining.generate.window import months_frame
+from crm_mining.tables import Lake
+
+TXN_SCHEMA = (
+    "txn_id string, account_id string, customer_id string, txn_ts string, amount string, currency string, "
+    "direction string, channel string, merchant_category string"
+)
+
+
+@pytest.fixture(scope="module")
+def lake_config(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generated") / "lakehouse"
+    return load_config(
+        overrides=["spark.master=local[2]", "generate.customers=300", "generate.months=8", "generate.seed=7"],
+        lakehouse=str(root),
+    )
+
+
+@pytest.fixture(scope="module")
+def summary(spark, lake_config):
+    return generate_lake(spark, lake_config)
+
+
+@pytest.fixture(scope="module")
+def lake(summary, lake_config):
+    return Lake(lake_config)
+
+
+def read_csv(spark, path, schema=None):
+    reader = spark.read.option("header", "true").option("mode", "PERMISSIVE")
+    if schema:
+        reader = reader.schema(schema)
+    return reader.csv(path)
+
+
+def clean_transactions(spark, lake):
+    """Landing transactions (CSV + Parquet) minus every record named in truth/bad_records."""
+    csv = read_csv(spark, lake.landing("transactions/csv"), TXN_SCHEMA)
+    parquet = spark.read.parquet(lake.landing("transactions/parquet")).select(*csv.columns)
+    csv = csv.select(*parquet.columns)
+    bad = spark.read.parquet(lake.truth("bad_records")).where("source = 'transactions'")
+    return (
+        csv.unionByName(parquet)
+        .join(bad.select(F.col("record_key").alias("txn_id")), "txn_id", "left_anti")
+        .withColumn("ts", F.try_to_timestamp("txn_ts", F.lit("yyyy-MM-dd HH:mm:ss")))
+        .withColumn("amt", F.col("amount").try_cast("double"))
+    )
+
+
+def test_summary_counts_every_source_and_rerun_is_skipped(spark, lake_config, summary, lake):
+    assert summary["skipped"] is False
+    assert set(summary["rows"]) == {
+        "customers",
+        "products",
+        "accounts",
+        "balances",
+        "transactions",
+        "repayments",
+        "interactions",
+    }
+    assert summary["rows"]["customers"] >= 300
+    assert summary["rows"]["transactions"] > 300 * 8 * 5
+    manifest = json.loads(Path(lake.truth("manifest.json")).read_text())
+    assert manifest["settings"]["generate"]["customers"] == 300
+    assert manifest["summary"]["rows"] == summary["rows"]
+    again = generate_lake(spark, lake_config)
+    assert again["skipped"] is True
+    assert again["rows"] == summary["rows"]
+
+
+def test_landing_shapes_products_and_pii(spark, lake):
+    products = read_csv(spark, lake.landing("products"))
+    assert products.count() == 12
+    assert products.where("is_credit = 'true'").count() == 4
+    customers = read_csv(spark, lake.landing("customers"))
+    assert set(PII_COLUMNS) <= set(customers.columns)
+    assert customers.where(F.col("email").contains("@")).count() >= 300
+    parquet = spark.read.parquet(lake.landing("transactions/parquet"))
+    # drop_date is the partition folder (drop_date=YYYY-MM-DD), not a column of the files.
+    assert {f.dataType.simpleString() for f in parquet.drop("drop_date").schema.fields} == {"string"}
+    csv = read_csv(spark, lake.landing("transactions/csv"))
+    assert (
+        csv.drop("drop_date").columns
+        == parquet.drop("drop_date").columns
+        == TXN_SCHEMA.replace(" string", "").split(", ")
+    )
+    channels = {r[0] for r in csv.unionByName(parquet).select("channel").distinct().collect()}
+    assert {"ATM", "POS", "ONLINE", "MOBILE", "BRANCH", "PHONE"} <= channels
+    texts = spark.read.json(lake.landing("interactions")).select("text")
+    assert texts.where(F.col("text").rlike(r"\+34 6\d")).count() > 0
+    assert texts.where(F.col("text").contains("@example.com")).count() > 0
+
+
+def test_truth_customers_exist_and_churners_close_everything_then_stop(spark, lake):
+    truth = spark.read.parquet(lake.truth("customers"))
+    customers = read_csv(spark, lake.landing("customers")).select("customer_id").distinct()
+    assert truth.join(customers, "customer_id", "left_anti").count() == 0
+    assert truth.count() == 300
+    churners = truth.where("is_churner")
+    assert churners.count() > 10
+    accounts = spark.read.json(lake.landing("accounts")).join(churners, "customer_id")
+    assert (
+        accounts.where(
+            F.col("close_date").isNull() | (F.to_date("close_date") != F.col("churn_date"))
+        ).count()
+        == 0
+    )
+    assert accounts.where("status != 'CLOSED'").count() == 0
+    late = (
+        clean_transactions(spark, lake)
+        .join(churners, "customer_id")
+        .where(F.to_date("ts") >= F.col("churn_date"))
+    )
+    assert late.count() == 0
+
+
+def test_defaulters_reach_90_days_past_due_at_default_date(spark, lake):
+    truth = spark.read.parquet(lake.truth("customers")).where("is_defaulter")
+    assert truth.count() >= 5
+    bad_keys = (
+        spark.read.parquet(lake.truth("bad_records")).where("source = 'repayments'").select("record_key")
+    )
+    repayments = (
+        read_csv(spark, lake.landing("repayments"))
+        .withColumn("record_key", F.concat_ws("|", "account_id", "month_end"))
+        .join(bad_keys, "record_key", "left_anti")
+        .withColumn("dpd", F.col("days_past_due").try_cast("int"))
+        .withColumn("month_end", F.try_to_date("month_end", "yyyy-MM-dd"))
+        .join(truth, "customer_id")
+        .where(F.col("account_id").endswith("-CC"))
+    )
+    at_default = repayments.where(F.col("month_end") == F.col("default_date"))
+    assert at_default.count() >= truth.count() - 1  # at most one replaced by a bad record
+    assert at_default.where("dpd < 90").count() == 0
+    assert repayments.where((F.col("month_end") < F.col("default_date")) & (F.col("dpd") >= 90)).count() == 0
+    climb = repayments.where(F.col("month_end") == F.last_day(F.add_months("default_date", -1)))
+    assert climb.where("dpd != 60").count() == 0
+    status = spark.read.json(lake.landing("accounts")).join(truth, "customer_id").where("product_code = 'CC'")
+    assert status.where("status != 'DEFAULTED'").count() == 0
+
+
+def test_every_bad_record_is_in_landing_with_one_known_reason(spark, lake, summary):
+    bad = spark.read.parquet(lake.truth("bad_records"))
+    reasons = {r[0] for r in bad.select("reason").distinct().collect()}
+    assert reasons == set(ALL_REASONS)  # every reason code except SCHEMA_DRIFT
+    assert bad.where(F.col("record_key").isNull() | F.col("file").isNull()).count() == 0
+    text_files = spark.read.text(
+        [
+            lake.landing(s)
+            for s in ("customers", "accounts", "balances", "repayments", "interactions", "transactions/csv")
+        ],
+        recursiveFileLookup=True,
+    ).select(F.col("value").alias("raw"))
+    text_bad = bad.where(~F.col("file").endswith(".parquet"))
+    assert text_bad.join(text_files, "raw", "left_anti").count() == 0
+    parquet = spark.read.parquet(lake.landing("transactions/parquet")).drop("drop_date")
+    parquet_raw = parquet.select(
+        F.to_json(F.struct(*parquet.columns), {"ignoreNullFields": "false"}).alias("raw")
+    )
+    assert bad.where(F.col("file").endswith(".parquet")).join(parquet_raw, "raw", "left_anti").count() == 0
+    dup = bad.where("reason = 'DUPLICATE' and source = 'transactions'").select("raw")
+    if dup.count():
+        assert dup.join(text_files.unionByName(parquet_raw), "raw").count() >= 2 * dup.count()
+    assert summary["bad_records_total"] == bad.count()
+
+
+def test_affinities_are_observable(spark, lake):
+    accounts = spark.read.json(lake.landing("accounts")).where(F.col("customer_id").rlike("^C[0-9]{8}$"))
+    held = accounts.groupBy("customer_id").agg(F.collect_set("product_code").alias("p"))
+    row = held.agg(
+        F.count("*").alias("n"),
+        F.sum(F.array_contains("p", "CC").cast("int")).alias("cc"),
+        F.sum(F.array_contains("p", "PAYROLL").cast("int")).alias("payroll"),
+        F.sum((F.array_contains("p", "CC") & F.array_contains("p", "PAYROLL")).cast("int")).alias("both"),
+    ).first()
+    assert row.both / row.payroll > 1.2 * row.cc / row.n
+    rules = json.loads(Path(lake.truth("affinities.json")).read_text())
+    assert {(r["antecedent"][0], r["consequent"][0]) for r in rules} >= {
+        ("PAYROLL", "CC"),
+        ("MORTGAGE", "INSURANCE"),
+    }
+    assert all(r["lift"] > 1.2 for r in rules)
+
+
+def test_lifecycle_truth_matches_its_definitions(spark, lake):
+    stages = spark.read.parquet(lake.truth("lifecycle"))
+    truth = spark.read.parquet(lake.truth("customers"))
+    found = {r[0] for r in stages.select("stage").distinct().collect()}
+    assert {"acquisition", "build_up", "maturity", "decline", "exit", "dormant"} <= found
+    joined = stages.join(truth, "customer_id")
+    exit_rule = F.col("is_churner") & (F.col("month_end") >= F.col("churn_date"))
+    assert joined.where((F.col("stage") == "exit") != exit_rule).count() == 0
+    assert stages.where("stage = 'acquisition' and tenure_months > 3").count() == 0
+    assert stages.where("stage = 'dormant' and recency_days < 90").count() == 0
+    assert stages.where("stage = 'reactivated' and (recency_days >= 90 or recency_days is null)").count() == 0
+    assert joined.where("stage = 'decline' and not is_churner").count() == 0
+    assert joined.where("stage = 'maturity' and tenure_months <= 24").count() == 0
+    assert joined.where("is_dormant").where("stage = 'dormant'").count() > 0
+    # Decline: debit spend of the last 3 months < 0.6 x the 3 before, at month ends with 6 months of data.
+    spend = (
+        clean_transactions(spark, lake)
+        .where("direction = 'DEBIT'")
+        .groupBy("customer_id", F.last_day(F.to_date("ts")).alias("month_end"))
+        .agg(F.sum("amt").alias("spend"))
+    )
+    grid = stages.select("customer_id", "month_end", "stage").join(
+        spend, ["customer_id", "month_end"], "left"
+    )
+    w = Window.partitionBy("customer_id").orderBy("month_end")
+    ratios = (
+        grid.fillna(0.0, ["spend"])
+        .withColumn("last3", F.sum("spend").over(w.rowsBetween(-2, 0)))
+        .withColumn("prev3", F.sum("spend").over(w.rowsBetween(-5, -3)))
+        .withColumn("rows", F.count("*").over(w.rowsBetween(-5, 0)))
+        .where("stage = 'decline' and rows = 6 and prev3 > 0")
+        .withColumn("ratio", F.col("last3") / F.col("prev3"))
+    )
+    # Heavy-tailed amounts over few (decayed) transactions make single months noisy: test the bulk.
+    assert ratios.count() > 5
+    assert ratios.where("ratio < 0.6").count() >= 0.65 * ratios.count()
+    assert ratios.agg(F.median("ratio")).first()[0] < 0.6
+
+
+def test_payday_salary_and_month_end_seasonality(spark, lake):
+    txns = clean_transactions(spark, lake).withColumn("day", F.dayofmonth(F.to_date("ts")))
+    salaries = txns.where("merchant_category = 'SALARY'")
+    assert salaries.count() > 300
+    assert salaries.where("day < 25 or direction != 'CREDIT'").count() == 0
+    debits = txns.where("direction = 'DEBIT'")
+    assert debits.where("day >= 25").count() > 0.3 * debits.count()  # days 25+ are ~21% of a month
+
+
+def test_same_seed_same_data_whatever_the_partitioning(spark):
+    def build(seed, partitions):
+        settings = load_config(
+            overrides=["generate.customers=120", "generate.months=3", f"generate.seed={seed}"]
+        ).generate
+        customers = customers_frame(spark, settings, partitions).withColumn(
+            "customer_id", customer_id(F.col("cust_num"))
+        )
+        return customers, transactions_frame(
+            customer_months(customers, months_frame(spark, settings)), settings
+        )
+
+    customers_a, txns_a = build(11, 1)
+    customers_b, txns_b = build(11, 5)
+    assertDataFrameEqual(txns_a, txns_b)
+    assertDataFrameEqual(customers_a, customers_b)
+    customers_c, txns_c = build(12, 1)
+    assert (
+        customers_c.select("segment", "join_date")
+        .exceptAll(customers_a.select("segment", "join_date"))
+        .count()
+        > 0
+    )
+    assert txns_c.select("txn_id", "amount").exceptAll(txns_a.select("txn_id", "amount")).count() > 0
