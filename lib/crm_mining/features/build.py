@@ -129,6 +129,7 @@ def needs_by_input(catalog: list[FeatureColumn]) -> dict[str, list[str]]:
     needs.setdefault("account_id", []).append(
         "product_code lookup from silver.accounts (when product_code is absent)"
     )
+    needs.setdefault("product_code", []).append("active_product_count (kept as null)")
     return needs
 
 
