@@ -173,12 +173,14 @@ def assemble_features(
         else F.col("first_seen")
     )
     df = df.withColumn("tenure_months", tenure_months(joined))
+    df = df.transform(with_zero_fills)
     if "products" in df.columns:
+        # After the fills, so a customer without accounts has 0; null only when product_code is unknown.
         active = (
             active_product_count("products", "txn_products_90d") if available["product_code"] else F.lit(None)
         )
-        df = df.withColumn("active_product_count", F.when(F.col("products").isNotNull(), active))
-    return df.transform(with_zero_fills).transform(select_catalog, catalog, available)
+        df = df.withColumn("active_product_count", active)
+    return df.transform(select_catalog, catalog, available)
 
 
 def zero_fill(name: str) -> object | None:
@@ -191,7 +193,6 @@ def zero_fill(name: str) -> object | None:
         "product_count",
         "account_count",
         "closed_account_count",
-        "active_product_count",
     ):
         return 0
     if name.startswith(sums):
