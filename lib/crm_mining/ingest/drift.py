@@ -161,10 +161,11 @@ def json_field(column: str, source: Source) -> Column:
     return F.when(F.col("_p")[CORRUPT].isNull(), F.col("_p")[column]).otherwise(found).alias(column)
 
 
-def drift_messages(records: DataFrame) -> list[str]:
-    """Distinct drift messages (rejected or merged) of a batch; bounded by files x columns."""
-    rows = records.where(F.col("drift").isNotNull() | F.col("drift_merged").isNotNull())
-    rows = rows.select(F.coalesce("drift", "drift_merged").alias("m")).distinct().collect()
+def drift_messages(classified: DataFrame) -> list[str]:
+    """Distinct drift messages (rejected: the SCHEMA_DRIFT detail; merged: ``drift_merged``) of a classified
+    batch; bounded by files x columns."""
+    message = F.when(F.col("reason") == "SCHEMA_DRIFT", F.col("detail")).otherwise(F.col("drift_merged"))
+    rows = classified.select(message.alias("m")).where(F.col("m").isNotNull()).distinct().collect()
     return sorted(row.m for row in rows)
 
 

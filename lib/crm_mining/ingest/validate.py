@@ -1,7 +1,7 @@
 """Records (strings) -> typed, conformed records with a reason code for each one that fails.
 
 Rules run in a fixed priority; a record gets the first reason that applies (``reason`` null = valid):
-MALFORMED_ROW, SCHEMA_DRIFT, MISSING_ID, BAD_NUMBER, BAD_DATE, UNKNOWN_CODE, NEGATIVE_AMOUNT,
+SCHEMA_DRIFT (a drifted file's rows would also look malformed), MALFORMED_ROW, MISSING_ID, BAD_NUMBER, BAD_DATE, UNKNOWN_CODE, NEGATIVE_AMOUNT,
 ABSURD_AMOUNT, FUTURE_DATE, then DUPLICATE (key seen earlier in the batch or already in silver),
 NEAR_DUPLICATE (transactions only) and ORPHAN (unknown parent account or customer).
 """
@@ -17,7 +17,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from crm_mining.ingest.sources import Field, Source
 
 ROW_REASONS = (
-    "MALFORMED_ROW", "SCHEMA_DRIFT", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
+    "SCHEMA_DRIFT", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
     "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE",
 )  # fmt: skip
 REASONS = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")
@@ -154,8 +154,8 @@ def with_row_checks(
         else F.lit(None)
     )
     checks = [
-        Check("MALFORMED_ROW", F.col("malformed"), F.lit("line does not parse as a record of this source")),
         Check("SCHEMA_DRIFT", F.col("drift").isNotNull(), F.col("drift")),
+        Check("MALFORMED_ROW", F.col("malformed"), F.lit("line does not parse as a record of this source")),
     ]
     for f in source.fields:
         if f.kind != "pii":
