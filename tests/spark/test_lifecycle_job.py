@@ -1,0 +1,119 @@
+"""`build_lifecycle` end to end on a small inline features table and a user's own transactions file:
+every gold table written, a re-run leaves the history as it was, a changed older snapshot rebuilds it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import functions as F
+from pyspark.testing import assertDataFrameEqual
+from test_lifecycle_stages import FEATURES_SCHEMA, feature_row
+
+from crm_mining.config import load_config
+from crm_mining.lifecycle import build_lifecycle
+from crm_mining.lifecycle.history import stage_runs
+from crm_mining.tables import Lake
+
+S1, S2, S3 = dt.date(2025, 4, 30), dt.date(2025, 5, 31), dt.date(2025, 6, 30)
+
+
+def features(spark, rows):
+    return spark.createDataFrame([tuple(r.values()) for r in rows], FEATURES_SCHEMA)
+
+
+def own_transactions(path: str, customers: int = 40) -> None:
+    """A user's spend extract (customer_id, txn_ts, amount, direction) with a few repeat buyers each."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(customers):
+        for day in sorted(rng.choice(180, size=int(rng.integers(1, 12)), replace=False)):
+            ts = dt.datetime(2025, 1, 1, 12) + dt.timedelta(days=int(day))
+            rows.append((f"U{i:03d}", ts.strftime("%Y-%m-%d %H:%M:%S"), float(rng.gamma(4, 10)), "DEBIT"))
+        rows.append((f"U{i:03d}", "2025-01-02 09:00:00", 2000.0, "CREDIT"))
+    pd.DataFrame(rows, columns=["customer_id", "txn_ts", "amount", "direction"]).to_parquet(path)
+
+
+def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp_path):
+    txns = str(tmp_path / "my_transactions.parquet")
+    own_transactions(txns)
+    config = load_config(
+        overrides=[
+            "spark.master=local[2]",
+            "input.source=parquet",
+            f"input.location={txns}",
+            "value.horizon_months=3",
+        ],
+        lakehouse=config.lake.root,
+    )
+    lake = Lake(config)
+    first = [
+        feature_row("U000", S1, tenure_months=2),
+        feature_row("U000", S2, tenure_months=3),
+        feature_row("U001", S1, tenure_months=10),
+        feature_row("U001", S2, tenure_months=11, spend_trend=0.4),
+        feature_row("U002", S1, recency_days=120),
+        feature_row("U002", S2, recency_days=5),
+    ]
+    lake.write(features(spark, first), "gold.customer_features")
+
+    summary = build_lifecycle(spark, config)
+    assert summary["snapshots"] == [S1.isoformat(), S2.isoformat()]
+    assert summary["history"]["mode"] == "merge"
+    assert summary["customers_by_stage"] == {"acquisition": 1, "decline": 1, "reactivated": 1}
+    stages = {
+        (r.customer_id, r.snapshot_date): r.stage for r in lake.read(spark, "gold.lifecycle_stage").collect()
+    }
+    assert stages == {
+        ("U000", S1): "acquisition",
+        ("U000", S2): "acquisition",
+        ("U001", S1): "build_up",
+        ("U001", S2): "decline",
+        ("U002", S1): "dormant",
+        ("U002", S2): "reactivated",
+    }
+    actions = {r.customer_id: r.action for r in lake.read(spark, "gold.lifecycle_actions").collect()}
+    assert actions == {
+        "U000": "response targeting",
+        "U001": "churn alert and retention offer",
+        "U002": "onboarding refresh and cross-sell",
+    }
+    assert summary["transition_rates"] == {
+        "acquisition->acquisition": 1.0,
+        "build_up->decline": 1.0,
+        "dormant->reactivated": 1.0,
+    }
+    value = lake.read(spark, "gold.customer_value")
+    assert value.count() == 40 and summary["value"]["customers"] == 40
+    assert value.where(F.col("expected_value").isNull() | (F.col("expected_value") < 0)).count() == 0
+    assert {r.method for r in value.select("method").distinct().collect()} == {"bgnbd_gamma_gamma"}
+    assert {r.snapshot_date for r in value.select("snapshot_date").distinct().collect()} == {S2}
+    history_after_first = lake.read(spark, "gold.lifecycle_history").toPandas()
+
+    # Same features again: stages unchanged, history untouched.
+    again = build_lifecycle(spark, config)
+    assert again["history"]["mode"] == "unchanged"
+    assertDataFrameEqual(
+        lake.read(spark, "gold.lifecycle_history"), spark.createDataFrame(history_after_first)
+    )
+    assert lake.read(spark, "gold.lifecycle_stage").count() == 6
+
+    # An older snapshot changes (U000 was silent at S1) and S3 arrives: the history is rebuilt.
+    changed = [r for r in first if (r["customer_id"], r["snapshot_date"]) != ("U000", S1)]
+    changed += [
+        feature_row("U000", S1, tenure_months=2, recency_days=100),
+        feature_row("U000", S3, tenure_months=4),
+    ]
+    lake.write(features(spark, changed), "gold.customer_features")
+    third = build_lifecycle(spark, config)
+    assert third["history"]["mode"] == "rebuild"
+    assertDataFrameEqual(
+        lake.read(spark, "gold.lifecycle_history"), stage_runs(lake.read(spark, "gold.lifecycle_stage"))
+    )
+    current = {
+        r.customer_id: r.stage
+        for r in lake.read(spark, "gold.lifecycle_history").where("is_current").collect()
+    }
+    # U000 was dormant at S1 (changed), active at S2 and S3: reactivated since S2.
+    assert current == {"U000": "reactivated", "U001": "decline", "U002": "reactivated"}
