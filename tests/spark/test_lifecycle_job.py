@@ -52,7 +52,7 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
         feature_row("U000", S1, tenure_months=2),
         feature_row("U000", S2, tenure_months=3),
         feature_row("U001", S1, tenure_months=10),
-        feature_row("U001", S2, tenure_months=11, spend_trend=0.4),
+        feature_row("U001", S2, tenure_months=11, balance_trend=0.4),
         feature_row("U002", S1, recency_days=120),
         feature_row("U002", S2, recency_days=5),
     ]

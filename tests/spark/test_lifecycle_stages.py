@@ -55,20 +55,21 @@ def test_one_customer_per_stage_and_the_rule_that_fired(spark):
         feature_row("dormant", recency_days=120, tenure_months=2),
         feature_row("never_transacted", recency_days=None, tenure_months=5, txn_count_90d=0),
         feature_row("acquisition", tenure_months=2, spend_trend=0.2),
-        feature_row("decline_spend", spend_trend=0.5),
+        feature_row("decline_spend", spend_trend=0.5, balance_trend=None),
         feature_row("decline_balance", balance_trend=0.4),
         feature_row("build_up", tenure_months=10, product_count=1),
         feature_row("still_growing", tenure_months=30, product_count=2, spend_trend=1.3),
         feature_row("maturity", tenure_months=30, product_count=2, spend_trend=1.1),
     ]
-    got = stages_of(spark, rows)
+    settings = load_config(overrides=["lifecycle.maturity_min_products=3"]).lifecycle
+    got = stages_of(spark, rows, settings)
     expected = {
         "exit": ("exit", "exit: all_accounts_closed"),
         "dormant": ("dormant", "dormant: no transaction for >= 90 days"),
         "never_transacted": ("dormant", "dormant: no transaction for >= 90 days"),
         "acquisition": ("acquisition", "acquisition: tenure_months <= 3"),
-        "decline_spend": ("decline", "decline: spend_trend or balance_trend < 0.6"),
-        "decline_balance": ("decline", "decline: spend_trend or balance_trend < 0.6"),
+        "decline_spend": ("decline", "decline: balance_trend (spend_trend if no balance) < 0.6"),
+        "decline_balance": ("decline", "decline: balance_trend (spend_trend if no balance) < 0.6"),
         "build_up": ("build_up", "build_up: tenure_months <= 24"),
         "still_growing": ("build_up", "build_up: still growing (spend_trend >= 1.15, product_count < 3)"),
         "maturity": ("maturity", "maturity: tenure_months > 24"),
@@ -102,12 +103,32 @@ def test_thresholds_come_from_config(spark):
     }
 
 
-def test_a_missing_trend_is_computed_from_the_spend_windows(spark):
+def test_defaults_decline_on_balance_and_spend_only_without_balances(spark):
     rows = [
-        feature_row("computed", spend_trend=None, spend_3m=500.0, spend_prev_3m=1000.0),
-        feature_row("no_base", spend_trend=None, spend_3m=500.0, spend_prev_3m=0.0),
+        feature_row("noisy_spend", spend_trend=0.5),
+        feature_row("growing", tenure_months=30, product_count=2, spend_trend=1.3),
+        feature_row(
+            "computed",
+            spend_trend=None,
+            spend_3m=500.0,
+            spend_prev_3m=1000.0,
+            balance_trend=None,
+            balance_3m_avg=None,
+            balance_prev_3m_avg=None,
+        ),
+        feature_row(
+            "no_base",
+            spend_trend=None,
+            spend_3m=500.0,
+            spend_prev_3m=0.0,
+            balance_trend=None,
+            balance_3m_avg=None,
+            balance_prev_3m_avg=None,
+        ),
     ]
     got = stages_of(spark, rows)
+    assert got[("noisy_spend", JUNE)][0] == "maturity"
+    assert got[("growing", JUNE)][0] == "maturity"
     assert got[("computed", JUNE)][0] == "decline"
     assert got[("no_base", JUNE)][0] == "maturity"
 

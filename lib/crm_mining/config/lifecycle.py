@@ -33,13 +33,16 @@ class LifecycleSettings:
     build_up_max_tenure_months: int = field(default=24, metadata={"min": 1})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
-    # Which trend(s) must fall below decline_ratio: spend, balance, either of them or both.
-    decline_signal: Literal["spend", "balance", "either", "both"] = "either"
+    # Which trend(s) must fall below decline_ratio. balance (default): the balance trend, or the spend trend
+    # where there is no balance trend (e.g. transactions only); spend; either; both. On the generated lake
+    # balance is precise (spend alone flags many noisy months): see docs/lifecycle.md.
+    decline_signal: Literal["spend", "balance", "either", "both"] = "balance"
     # A customer past build_up_max_tenure_months still counts as build-up while spend grows at least this
     # fast (spend_trend) and they hold fewer than maturity_min_products products.
     growth_ratio: float = field(default=1.15, metadata={"min": 1.0})
-    # Products a customer past build-up tenure needs to count as mature while spend still grows.
-    maturity_min_products: int = field(default=3, metadata={"min": 1})
+    # Products a customer past build-up tenure needs to count as mature while spend still grows
+    # (the "still growing" build-up rule); 0 (default) turns that rule off.
+    maturity_min_products: int = field(default=0, metadata={"min": 0})
     # Days without a transaction (accounts still open) after which a customer is dormant.
     dormant_inactive_days: int = field(default=90, metadata={"min": 1})
     # Month ends a reactivated customer stays "reactivated", counted from the first active month end.

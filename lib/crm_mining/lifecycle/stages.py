@@ -133,7 +133,11 @@ def stage_rules(settings: LifecycleSettings) -> list[tuple[str, Column, str]]:
     balance_falls = F.coalesce(balance < s.decline_ratio, F.lit(False))
     declining, decline_text = {
         "spend": (spend_falls, f"spend_trend < {s.decline_ratio}"),
-        "balance": (balance_falls, f"balance_trend < {s.decline_ratio}"),
+        # Without a balance trend (transactions only) the spend trend decides.
+        "balance": (
+            F.when(balance.isNull(), spend_falls).otherwise(balance_falls),
+            f"balance_trend (spend_trend if no balance) < {s.decline_ratio}",
+        ),
         "either": (spend_falls | balance_falls, f"spend_trend or balance_trend < {s.decline_ratio}"),
         "both": (spend_falls & balance_falls, f"spend_trend and balance_trend < {s.decline_ratio}"),
     }[s.decline_signal]
