@@ -1,0 +1,91 @@
+"""`ingest_lake` run after run: a rerun adds nothing, a new daily drop is picked up alone, schema merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql import functions as F  # noqa: N812
+from pyspark.testing import assertDataFrameEqual
+from test_ingest import (
+    CUSTOMER_HEADER,
+    TXN_COLUMNS,
+    account,
+    customer,
+    txn,
+    write_csv,
+    write_json_lines,
+    write_parquet,
+)
+
+from crm_mining.config import load_config
+from crm_mining.ingest import ingest_lake
+from crm_mining.tables import Lake
+
+
+def small_landing(root: Path) -> None:
+    write_csv(root / "products/products.csv", ["product_code", "product_name", "category", "is_credit"],
+              [["DDA", "Current account", "DEPOSIT", "false"]])  # fmt: skip
+    write_csv(root / "customers/customers.csv", CUSTOMER_HEADER, [customer("C1"), customer("C2")])
+    write_json_lines(root / "accounts/accounts.json", [account("A1", "C1"), account("A2", "C2")])
+    write_csv(root / "balances/balances.csv", ["account_id", "customer_id", "month_end", "balance", "credit_limit",
+                                                "currency"], [["A1", "C1", "2025-01-31", "10", "", "EUR"]])  # fmt: skip
+    write_csv(
+        root / "transactions/csv/drop_date=2025-01-02/part-0.csv", TXN_COLUMNS, [txn("T1"), txn("T2", "A2")]
+    )
+    write_parquet(root / "transactions/parquet/drop_date=2025-01-03/part-0.parquet",
+                  [dict(zip(TXN_COLUMNS, txn("T3", ts="2025-01-03 09:00:00"), strict=True))])  # fmt: skip
+    write_csv(root / "repayments/repayments.csv", ["account_id", "customer_id", "month_end", "amount_due",
+                                                    "amount_paid", "days_past_due"],
+              [["A1", "C1", "2025-01-31", "0", "0", "0"]])  # fmt: skip
+    write_json_lines(root / "interactions/interactions.json", [
+        {"interaction_id": "I1", "customer_id": "C1", "interaction_ts": "2025-01-05 08:00:00", "kind": "SERVICE",
+         "channel": "PHONE", "text": "hello"}])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def runs(spark, tmp_path_factory):
+    """A first run, a rerun over the same files, then a new daily drop (CSV, and Parquet with a new
+    column) ingested with allow_schema_merge on."""
+    root = tmp_path_factory.mktemp("ingest_incremental")
+    config = load_config(
+        overrides=["spark.master=local[2]", "ingest.optimize=false"], lakehouse=str(root / "lake")
+    )
+    landing = Path(Lake(config).landing())
+    small_landing(landing)
+    first = ingest_lake(spark, config)
+    rerun = ingest_lake(spark, config)
+    write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-0.csv", TXN_COLUMNS,
+              [txn("T30", ts="2025-01-04 12:00:00", amount="3.5"), txn("T2", "A2")])  # fmt: skip
+    drifted = dict(zip(TXN_COLUMNS, txn("T31", ts="2025-01-04 13:00:00", amount="4"), strict=True))
+    write_parquet(
+        landing / "transactions/parquet/drop_date=2025-01-04/part-0.parquet", [drifted | {"device_id": "D9"}]
+    )
+    merging = load_config(overrides=["spark.master=local[2]", "ingest.optimize=false", "ingest.allow_schema_merge=true"],
+                          lakehouse=str(root / "lake"))  # fmt: skip
+    new_drop = ingest_lake(spark, merging)
+    return {"lake": Lake(config), "runs": [first, rerun, new_drop]}
+
+
+def test_rerun_adds_nothing_and_a_new_drop_is_picked_up_alone(spark, runs):
+    first, rerun, new_drop = runs["runs"]
+    assert first["sources"]["transactions"]["rows_written"] == 3
+    assert all(s["rows_read"] == 0 and s["rows_written"] == 0 for s in rerun["sources"].values())
+    audit = runs["lake"].read(spark, "ops.ingest_audit").where(F.col("run_id") == rerun["run_id"])
+    assertDataFrameEqual(
+        audit.select("source", "rows_written"),
+        spark.createDataFrame([(s, 0) for s in first["sources"]], "source string, rows_written bigint"),
+    )
+    txns = new_drop["sources"]["transactions"]
+    assert (txns["rows_read"], txns["rows_written"], txns["duplicates"]) == (3, 2, 1)
+    assert all(s["rows_read"] == 0 for name, s in new_drop["sources"].items() if name != "transactions")
+    silver = runs["lake"].read(spark, "silver.transactions").select("txn_id")
+    assertDataFrameEqual(
+        silver, spark.createDataFrame([(t,) for t in ["T1", "T2", "T3", "T30", "T31"]], "txn_id string")
+    )
+
+
+def test_a_new_column_is_merged_when_allowed(spark, runs):
+    (merged,) = runs["runs"][2]["sources"]["transactions"]["schema_drift"]
+    assert "'device_id'" in merged and merged.endswith("drop_date=2025-01-04/part-0.parquet")
+    assert runs["lake"].read(spark, "bronze.transactions").where("device_id = 'D9'").count() == 1
