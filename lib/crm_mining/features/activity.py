@@ -6,7 +6,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
-from crm_mining.features.catalog import CATEGORIES, CHANNELS
+from crm_mining.domain import CHANNELS
+from crm_mining.domain import MERCHANT_CATEGORIES as CATEGORIES
 from crm_mining.features.snapshots import in_last_days, in_months
 from crm_mining.features.trends import ratio
 

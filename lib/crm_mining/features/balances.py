@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
-from crm_mining.features.catalog import CREDIT_PRODUCTS
+from crm_mining.domain import CREDIT_PRODUCTS
 from crm_mining.features.snapshots import balance_month, months_before
 from crm_mining.features.trends import ratio
 

@@ -15,27 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_mining.config.features import FeatureSettings
+from crm_mining.domain import CHANNELS, MERCHANT_CATEGORIES, PRODUCT_CODES
 
-PRODUCTS = (
-    "DDA",
-    "TD",
-    "PAYROLL",
-    "CC",
-    "PL",
-    "AUTO",
-    "MORTGAGE",
-    "VIP",
-    "FUNDS",
-    "FX",
-    "INSURANCE",
-    "MOBILE",
-)
-CREDIT_PRODUCTS = ("CC", "PL", "AUTO", "MORTGAGE")
-CHANNELS = ("ATM", "POS", "ONLINE", "MOBILE", "BRANCH", "PHONE")
-CATEGORIES = (
-    "GROCERY", "FUEL", "RESTAURANT", "TRAVEL", "RETAIL", "UTILITIES", "HEALTH", "ENTERTAINMENT", "CASH",
-    "TRANSFER", "SALARY", "OTHER",
-)  # fmt: skip
+PRODUCTS = PRODUCT_CODES
+CATEGORIES = MERCHANT_CATEGORIES
 # Windows the lifecycle stage relies on: always built whatever the configured lists say.
 REQUIRED_ACTIVITY_WINDOWS = (90,)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
-from crm_mining.features.catalog import PRODUCTS
+from crm_mining.domain import PRODUCT_CODES as PRODUCTS
 
 
 def held_at_snapshot() -> F.Column:

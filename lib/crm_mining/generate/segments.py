@@ -7,25 +7,15 @@ insurance, VIP -> funds, car loan -> insurance) raise it on top, see ``customers
 
 from __future__ import annotations
 
+from crm_mining import domain
+from crm_mining.domain import PRODUCT_CATALOGUE
+
 SEGMENTS = ["mass", "young_digital", "affluent", "sme_owner", "senior_saver"]
 SEGMENT_WEIGHTS = [0.45, 0.20, 0.12, 0.08, 0.15]
 
 # code: (name, category, is_credit)
-PRODUCTS: dict[str, tuple[str, str, bool]] = {
-    "DDA": ("demand deposit (current account)", "DEPOSIT", False),
-    "TD": ("time deposit", "DEPOSIT", False),
-    "PAYROLL": ("payroll account", "DEPOSIT", False),
-    "CC": ("credit card", "CREDIT", True),
-    "PL": ("personal loan", "LOAN", True),
-    "AUTO": ("car loan", "LOAN", True),
-    "MORTGAGE": ("mortgage", "LOAN", True),
-    "VIP": ("VIP / wealth package", "WEALTH", False),
-    "FUNDS": ("investment funds", "INVEST", False),
-    "FX": ("foreign-exchange account", "DEPOSIT", False),
-    "INSURANCE": ("insurance", "INSURANCE", False),
-    "MOBILE": ("mobile banking", "SERVICE", False),
-}
-CREDIT_PRODUCTS = [code for code, (_, _, credit) in PRODUCTS.items() if credit]
+PRODUCTS = PRODUCT_CATALOGUE
+CREDIT_PRODUCTS = list(domain.CREDIT_PRODUCTS)
 LOAN_TERM_MONTHS = {"PL": 48, "AUTO": 72, "MORTGAGE": 300}
 
 # Base probability of holding a product, per segment (before affinities).
@@ -75,7 +65,7 @@ AFFINITIES: list[tuple[str, str, float]] = [
     ("AUTO", "INSURANCE", 0.45),
 ]
 
-CHANNELS = ["ATM", "POS", "ONLINE", "MOBILE", "BRANCH", "PHONE"]
+CHANNELS = list(domain.CHANNELS)
 CHANNEL_MIX: dict[str, list[float]] = {
     "mass": [0.20, 0.40, 0.15, 0.15, 0.07, 0.03],
     "young_digital": [0.05, 0.25, 0.20, 0.48, 0.01, 0.01],

@@ -9,28 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PRODUCT_CODES = (
-    "DDA",
-    "TD",
-    "PAYROLL",
-    "CC",
-    "PL",
-    "AUTO",
-    "MORTGAGE",
-    "VIP",
-    "FUNDS",
-    "FX",
-    "INSURANCE",
-    "MOBILE",
+from crm_mining.domain import (
+    ACCOUNT_STATUSES,
+    CHANNELS,
+    DIRECTIONS,
+    INTERACTION_KINDS,
+    MERCHANT_CATEGORIES,
+    PRODUCT_CODES,
 )
-CHANNELS = ("ATM", "POS", "ONLINE", "MOBILE", "BRANCH", "PHONE")
-DIRECTIONS = ("DEBIT", "CREDIT")
-MERCHANT_CATEGORIES = (
-    "GROCERY", "FUEL", "RESTAURANT", "TRAVEL", "RETAIL", "UTILITIES",
-    "HEALTH", "ENTERTAINMENT", "CASH", "TRANSFER", "SALARY", "OTHER",
-)  # fmt: skip
-ACCOUNT_STATUSES = ("ACTIVE", "CLOSED", "DEFAULTED")
-INTERACTION_KINDS = ("COMPLAINT", "SERVICE", "INQUIRY")
 
 Kind = Literal[
     "id", "text", "code", "date", "timestamp", "amount", "money", "number", "count", "flag", "currency", "pii"
