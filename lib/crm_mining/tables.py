@@ -8,6 +8,9 @@ The registry also owns each table's partition columns, so readers and writers ag
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import re
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
@@ -16,6 +19,7 @@ from pyspark.sql.types import StructType
 
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
+from crm_mining.config.runtime import LakeSettings
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,32 @@ def spec(name: str) -> TableSpec:
         raise UnknownTable(f"unknown table '{name}'; known tables: {', '.join(sorted(TABLES))}") from None
 
 
+URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def absolute(path: str | None) -> str | None:
+    """A local relative path made absolute (Delta's table builder rejects './x'); URIs are left alone."""
+    if path is None or URI_SCHEME.match(path) or os.path.isabs(path):
+        return path
+    return os.path.abspath(path)
+
+
+def absolute_paths(settings: LakeSettings) -> LakeSettings:
+    """The lake settings with every local folder absolute, so locations are stable and Delta accepts them."""
+    return dataclasses.replace(
+        settings,
+        root=absolute(settings.root),
+        landing=absolute(settings.landing),
+        truth=absolute(settings.truth),
+        checkpoints=absolute(settings.checkpoints),
+    )
+
+
 class Lake:
     """Locations and Delta I/O for one environment's tables."""
 
     def __init__(self, config: Config):
-        self.settings = config.lake
+        self.settings = absolute_paths(config.lake)
 
     # -- locations -------------------------------------------------------------------
     def location(self, name: str) -> str:
