@@ -134,6 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     except CrmMiningError as exc:
         print(f"crm-mining {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug or an environment failure: one line, the traceback with --verbose
+        if args.verbose:
+            raise
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"crm-mining {args.command}: unexpected {type(exc).__name__}: {first_line}\n"
+            f"  (run again with --verbose for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     print(json.dumps(summary or {}, indent=2, default=str))
     return 0
 

@@ -66,3 +66,18 @@ def test_console_script_and_job_scripts_are_thin_entry_points():
     assert "not built yet" in done.stderr
     for job in (ROOT / "jobs").glob("*.py"):
         assert f'main(["{job.stem}", *sys.argv[1:]])' in job.read_text()
+
+
+def test_unexpected_errors_are_one_line_unless_verbose(monkeypatch, capsys):
+    import crm_mining.session
+
+    def broken_session(config, verbose=False):
+        raise RuntimeError("gateway exploded\nJava stack line 1\nJava stack line 2")
+
+    monkeypatch.setattr(crm_mining.session, "get_spark", broken_session)
+    assert main(["features"]) == 1
+    err = capsys.readouterr().err
+    assert "crm-mining features: unexpected RuntimeError: gateway exploded\n" in err
+    assert "Java stack line" not in err and "--verbose" in err
+    with pytest.raises(RuntimeError, match="gateway exploded"):
+        main(["features", "--verbose"])
