@@ -193,9 +193,13 @@ def markdown(r: dict) -> str:
         f"| ratio all-source ingest / bare copy | {r['ratio_ingest_all_sources_to_copy']} |",
         f"| transactions written / quarantined / duplicates | {txn['rows_written']:,} / {txn['rows_quarantined']:,} / "
         f"{txn['duplicates']:,} |",
+        f"| ingest, OPTIMIZE + ZORDER of the loaded months | {r['ingest_summary'].get('optimize_seconds')} s |",
         f"| accounting balanced | {r['accounting_balanced']} |",
         f"| driver JVM peak RSS (VmHWM) | {r['memory']['driver_jvm_vmhwm_mb']} MB |",
         f"| Python ru_maxrss | {r['memory']['python_ru_maxrss_mb']} MB |",
+        "",
+        "Transactions ingest, seconds per step (summed over both streams): "
+        + ", ".join(f"{k} {v}" for k, v in txn.get("step_seconds", {}).items()) + ".",
         "",
     ])  # fmt: skip
 

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -14,3 +21,23 @@ def setup_logging(verbose: bool = False) -> None:
         force=True,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+@contextmanager
+def timed(spark: SparkSession, timings: dict[str, float], step: str, label: str) -> Iterator[None]:
+    """Add the seconds spent in the block to ``timings[step]`` and label its Spark jobs ``label: step``
+    (the Spark UI and event log then say which step a job belongs to)."""
+    describe(spark, f"{label}: {step}")
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        timings[step] = round(timings.get(step, 0.0) + time.monotonic() - started, 1)
+        describe(spark, None)
+
+
+def describe(spark: SparkSession, text: str | None) -> None:
+    try:
+        spark.sparkContext.setJobDescription(text)
+    except Exception:  # Spark Connect has no SparkContext; labels are a nicety
+        logging.getLogger(__name__).debug("could not set the Spark job description")

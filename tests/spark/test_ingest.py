@@ -165,12 +165,16 @@ def test_accounting_balances_per_source_and_batch(spark, ingested):
     first = ingested["runs"][0]["sources"]
     for name, s in first.items():
         assert s["rows_read"] == s["rows_written"] + s["rows_quarantined"] + s["duplicates"], name
-    assert first["transactions"] | {"batches": None, "schema_drift": None, "seconds": None} == {
-        "batches": None, "schema_drift": None, "seconds": None, "rows_read": 14, "rows_written": 3, "rows_quarantined": 9,
+    timing = {"batches": None, "schema_drift": None, "seconds": None, "step_seconds": None}
+    assert first["transactions"] | timing == timing | {
+        "rows_read": 14, "rows_written": 3, "rows_quarantined": 9,
         "duplicates": 2,
         "quarantined_by_reason": {"ABSURD_AMOUNT": 1, "BAD_DATE": 1, "BAD_NUMBER": 1, "DUPLICATE": 1,
                                   "FUTURE_DATE": 1, "MALFORMED_ROW": 1, "MISSING_ID": 1, "NEAR_DUPLICATE": 1,
                                   "NEGATIVE_AMOUNT": 1, "ORPHAN": 1, "UNKNOWN_CODE": 1},
+    }  # fmt: skip
+    assert set(first["transactions"]["step_seconds"]) == {
+        "bronze", "layout", "check", "duplicates", "classify", "silver", "quarantine", "audit"
     }  # fmt: skip
     audit = ingested["lake"].read(spark, "ops.ingest_audit")
     assert audit.where("NOT balanced").count() == 0

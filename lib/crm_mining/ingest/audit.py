@@ -39,6 +39,7 @@ class BatchCounts:
     rows_written: int
     by_reason: dict[str, int] = field(default_factory=dict)
     drift: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per step of the batch (bronze, silver, ...)
 
     @property
     def duplicates(self) -> int:

@@ -2,9 +2,10 @@
 
 Called from Structured Streaming's ``foreachBatch``. Every Delta write carries the stream's
 ``txnAppId`` and the micro-batch id as ``txnVersion``, so a batch retried after a crash is not written
-twice. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), one counting
-aggregation over the cached classified batch, silver write, quarantine write, audit write, plus small
-Delta-log reads for commit metrics.
+twice. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
+rules over a few columns of the cached checked batch, one counting aggregation, silver write,
+quarantine write, audit write, plus small Delta-log reads for commit metrics. Each step's seconds are
+in the batch's counts and the run summary (``step_seconds``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
 from crm_mining.ingest.sources import Source, Stream
+from crm_mining.logs import timed
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -117,16 +119,16 @@ def with_parent(job: BatchJob, df: DataFrame) -> DataFrame:
     )
 
 
-def classify(job: BatchJob, recs: DataFrame, rules: validate.Rules) -> DataFrame:
-    """Typed records with ``reason``/``detail`` (null = goes to silver)."""
+def checked_records(job: BatchJob, recs: DataFrame, rules: validate.Rules) -> DataFrame:
+    """Typed records with their parent columns and the row-level ``reason``/``detail`` (null = valid so far)."""
     source = job.source
     currency = "parent_currency" if "currency" in silver.SILVER[source.name].parent_columns else None
-    df = validate.with_row_checks(with_parent(job, recs), source, rules, currency=currency)
-    existing = pinned(job, f"silver.{source.name}")
-    df = validate.with_duplicates(df, source, existing)
-    if source.name == "transactions":
-        df = validate.with_near_duplicates(df, rules)
-    return validate.with_orphans(df, source)
+    return validate.with_row_checks(with_parent(job, recs), source, rules, currency=currency)
+
+
+def classify(job: BatchJob, checked: DataFrame, flags: DataFrame) -> DataFrame:
+    """Checked records with the duplicate flags applied and ORPHAN marked (``reason`` null = goes to silver)."""
+    return validate.with_orphans(validate.with_flags(checked, flags), job.source)
 
 
 def count_batch(classified: DataFrame) -> tuple[dict[str | None, int], int]:
@@ -144,15 +146,33 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
     started_at = utc_now()
     batch_id = f"{job.stream.name}-{batch_num:06d}"
     rules = rules_for(job.config, started_at)
+    timings: dict[str, float] = {}
 
-    landed = bronze.with_ingest_metadata(bronze.bronze_input(spark, batch, job.stream), batch_id, started_at)
-    write_counted(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
-    recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
-    classified = classify(job, recs, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    def step(name: str):
+        return timed(spark, timings, name, f"ingest {batch_id}")
+
+    with step("bronze"):
+        landed = bronze.with_ingest_metadata(
+            bronze.bronze_input(spark, batch, job.stream), batch_id, started_at
+        )
+        write_counted(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
+    with step("layout"):
+        recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
+    # Cached once: the duplicate rules, the counts and both writes read it.
+    checked = checked_records(job, recs, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    flags = None
     try:
-        by_reason, merged = count_batch(classified)
-        valid = by_reason.pop(None, 0)
-        drifts = drift.drift_messages(classified) if merged or by_reason.get("SCHEMA_DRIFT") else []
+        with step("check"):
+            checked.count()  # builds the cache, so each step's seconds are its own
+        with step("duplicates"):
+            existing = pinned(job, f"silver.{source.name}")
+            flags = validate.duplicate_flags(checked, source, existing, rules).persist()
+            flags.count()
+        classified = classify(job, checked, flags)
+        with step("classify"):
+            by_reason, merged = count_batch(classified)
+            valid = by_reason.pop(None, 0)
+            drifts = drift.drift_messages(classified) if merged or by_reason.get("SCHEMA_DRIFT") else []
         for message in drifts:
             log.warning(
                 "%s: schema drift %s: %s",
@@ -160,17 +180,24 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
                 "merged" if job.config.ingest.allow_schema_merge else "rejected",
                 message,
             )
-        written = write_counted(
-            job,
-            silver.conformed(classified.where(F.col("reason").isNull()), source.name, rules),
-            f"silver.{source.name}",
-            batch_num,
-        )
-        rejected = write_counted(
-            job, quarantine.quarantine_rows(classified, source.name, started_at), "ops.quarantine", batch_num
-        )
+        with step("silver"):
+            written = write_counted(
+                job,
+                silver.conformed(classified.where(F.col("reason").isNull()), source.name, rules),
+                f"silver.{source.name}",
+                batch_num,
+            )
+        with step("quarantine"):
+            rejected = write_counted(
+                job,
+                quarantine.quarantine_rows(classified, source.name, started_at),
+                "ops.quarantine",
+                batch_num,
+            )
     finally:
-        classified.unpersist()
+        checked.unpersist()
+        if flags is not None:
+            flags.unpersist()
     if written is None or rejected is None:  # retried batch: Delta kept the earlier commit
         log.warning(
             "%s: batch %s was already committed; counting it from this attempt", source.name, batch_id
@@ -182,17 +209,20 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         valid if written is None else written,
         by_reason,
         drifts,
+        timings,
     )
     audit.check_balance(counts, sum(by_reason.values()) if rejected is None else rejected)
-    write_audit(job, counts, started_at, batch_num)
+    with step("audit"):
+        write_audit(job, counts, started_at, batch_num)
     log.info(
-        "%s %s: read %d, written %d, quarantined %d, duplicates %d",
+        "%s %s: read %d, written %d, quarantined %d, duplicates %d; seconds %s",
         source.name,
         batch_id,
         counts.rows_read,
         counts.rows_written,
         counts.rows_quarantined,
         counts.duplicates,
+        timings,
     )
     return counts
 

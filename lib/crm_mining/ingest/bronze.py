@@ -17,7 +17,7 @@ from crm_mining import CrmMiningError
 from crm_mining.ingest.sources import Source, Stream
 from crm_mining.tables import Lake
 
-METADATA = ("source_file", "batch_id", "ingested_at")
+METADATA = ("source_file", "batch_id", "ingested_at", "record_id")
 
 
 def landing_folder(lake: Lake, stream: Stream) -> str:
@@ -84,10 +84,13 @@ def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream) -> DataF
 
 
 def with_ingest_metadata(df: DataFrame, batch_id: str, ingested_at: dt.datetime) -> DataFrame:
-    """Add ``batch_id``, ``ingested_at`` (UTC) and ``ingest_date`` (bronze.transactions' partition column)."""
+    """Add ``batch_id``, ``record_id`` (unique within the batch, stored, so later steps can point at one
+    landed record even when two lines are identical), ``ingested_at`` (UTC) and ``ingest_date``
+    (bronze.transactions' partition column)."""
     return df.select(
         "*",
         F.lit(batch_id).alias("batch_id"),
+        F.monotonically_increasing_id().alias("record_id"),
         F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
         F.lit(ingested_at.date()).alias("ingest_date"),
     )

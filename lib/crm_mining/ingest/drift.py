@@ -1,7 +1,7 @@
 """Bronze rows -> the contract's columns as strings, flagging malformed lines and schema drift.
 
 Output of every ``records_from_*`` function: the source's columns (strings), ``source_file``, ``batch_id``,
-``ingested_at``, ``raw`` (the record as it landed), ``malformed`` (boolean), ``drift`` (why a drifted
+``ingested_at``, ``record_id``, ``raw`` (the record as it landed), ``malformed`` (boolean), ``drift`` (why a drifted
 record is rejected, naming the column and file; null otherwise) and ``drift_merged`` (the same text when
 ``ingest.allow_schema_merge`` let the record through; null otherwise).
 
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining.ingest.sources import Source
 
 CORRUPT = "_corrupt_record"
-BRONZE_ONLY = {"value", "source_file", "batch_id", "ingested_at", "ingest_date"}
-TEXT_COLUMNS = ("value", "source_file", "batch_id", "ingested_at")
+BRONZE_ONLY = {"value", "source_file", "batch_id", "ingested_at", "ingest_date", "record_id"}
+TEXT_COLUMNS = ("value", "source_file", "batch_id", "ingested_at", "record_id")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def output(
         "source_file",
         "batch_id",
         "ingested_at",
+        "record_id",
         raw.alias("raw"),
         malformed.alias("malformed"),
         drift.alias("drift"),
@@ -73,15 +74,37 @@ def header_cells(line: str) -> list[str]:
 
 
 def is_header(source: Source) -> Column:
-    """A header line: its first cell is a contract column name (a data row never has a column name as id)."""
-    first = F.lower(F.trim(F.regexp_replace(F.split(F.col("value"), ",").getItem(0), '[\\x{FEFF}"]', "")))
+    """A header line: its first cell is a contract column name (a data row never has a column name as id).
+
+    String functions only (no regex, no array): this runs on every line of every CSV drop."""
+    first = F.lower(F.trim(F.translate(F.substring_index(F.col("value"), ",", 1), '\ufeff"', "")))
     return first.isin(source.columns)
 
 
 def csv_layouts(bronze: DataFrame, source: Source) -> dict[str, list[str]]:
-    """File -> its header's column names. Collects one line per file (bounded by the number of files)."""
-    rows = bronze.where(is_header(source)).select("source_file", "value").distinct().collect()
-    return {row.source_file: header_cells(row.value) for row in rows}
+    """File -> its header's column names, from the first line of each landing file of the batch.
+
+    Reads the distinct ``source_file`` column (bounded by the number of files) and one line per file on
+    the driver, instead of scanning every line of the batch for headers."""
+    files = sorted(row.source_file for row in bronze.select("source_file").distinct().collect())
+    spark = bronze.sparkSession
+    layouts = {}
+    for file in files:
+        line = first_line(spark, file)
+        if line is not None and header_cells(line)[0] in source.columns:
+            layouts[file] = header_cells(line)
+    return layouts
+
+
+def first_line(spark: SparkSession, uri: str) -> str | None:
+    """The first line of a file (any Hadoop filesystem), or None when it is empty."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(uri))
+    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(path)
+    try:
+        return jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8")).readLine()
+    finally:
+        stream.close()
 
 
 def csv_drifts(layouts: dict[str, list[str]], source: Source) -> list[FileDrift]:
@@ -95,35 +118,45 @@ def csv_drifts(layouts: dict[str, list[str]], source: Source) -> list[FileDrift]
     return drifts
 
 
-def parse_csv(value: Column, columns: list[str], source: Source) -> Column:
-    """from_csv with the file's layout; returns a struct of the contract's columns plus ``_corrupt_record``."""
+def parse_csv(value: Column, columns: list[str]) -> Column:
+    """from_csv with a file's layout: a struct of ``columns`` plus ``_corrupt_record``."""
     schema = ", ".join(f"`{c}` string" for c in columns) + f", `{CORRUPT}` string"
-    parsed = F.from_csv(value, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
-    fields = [(parsed[c] if c in columns else F.lit(None).cast("string")).alias(c) for c in source.columns]
-    return F.struct(*fields, parsed[CORRUPT].alias(CORRUPT))
+    return F.from_csv(value, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
 
 
 def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool) -> DataFrame:
-    """CSV lines -> records. Header lines are not records; a row with the wrong cell count is malformed."""
+    """CSV lines -> records. Header lines are not records; a row with the wrong cell count is malformed.
+
+    Each line is parsed once into ``_p`` (contract layout) and, for a drifted file whose new columns may be
+    merged, once more by its own header into ``_p<i>``; fields are then taken from the matching struct.
+    """
     bronze = bronze.select(*TEXT_COLUMNS)
     layouts = csv_layouts(bronze, source)
     drifts = csv_drifts(layouts, source)
-    parsed = parse_csv(F.col("value"), source.columns, source)
-    for d in drifts:
-        if d.mergeable(allow_schema_merge):  # parse the file by its own header, keep the contract's columns
-            own = parse_csv(F.col("value"), layouts[d.file], source)
-            parsed = F.when(F.col("source_file") == d.file, own).otherwise(parsed)
-    rows = bronze.where(~is_header(source)).withColumn("_p", parsed)
-    rows = rows.select("*", *[F.col("_p")[c].alias(c) for c in source.columns])
-    records = output(
+    merged = [d for d in drifts if d.mergeable(allow_schema_merge)]
+    parsed = [parse_csv(F.col("value"), source.columns).alias("_p")]
+    parsed += [
+        F.when(F.col("source_file") == d.file, parse_csv(F.col("value"), layouts[d.file])).alias(f"_p{i}")
+        for i, d in enumerate(merged)
+    ]
+    rows = bronze.where(~is_header(source)).select("*", *parsed)
+
+    def cell(column: str) -> Column:
+        result = F.col("_p")[column]
+        for i, d in enumerate(merged):
+            own = F.col(f"_p{i}")[column] if column in layouts[d.file] else F.lit(None).cast("string")
+            result = F.when(F.col("source_file") == d.file, own).otherwise(result)
+        return result
+
+    rows = rows.select("*", *[cell(c).alias(c) for c in source.columns])
+    return output(
         rows,
         source,
         raw=F.col("value"),
-        malformed=F.col("_p")[CORRUPT].isNotNull(),
+        malformed=cell(CORRUPT).isNotNull(),
         drift=per_file(drifts, merged=False, allow=allow_schema_merge),
         merged=per_file(drifts, merged=True, allow=allow_schema_merge),
     )
-    return records
 
 
 # -- JSON lines ------------------------------------------------------------------------------------

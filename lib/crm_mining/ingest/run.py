@@ -112,9 +112,12 @@ def touched_months(spark: SparkSession, lake: Lake, batch_ids: list[str]) -> lis
 
 def summarize(results: list[audit.BatchCounts]) -> dict:
     by_reason: dict[str, int] = {}
+    step_seconds: dict[str, float] = {}
     for r in results:
         for reason, n in r.by_reason.items():
             by_reason[reason] = by_reason.get(reason, 0) + n
+        for step, seconds in r.seconds.items():
+            step_seconds[step] = round(step_seconds.get(step, 0.0) + seconds, 1)
     return {
         "batches": [r.batch_id for r in results],
         "rows_read": sum(r.rows_read for r in results),
@@ -123,6 +126,7 @@ def summarize(results: list[audit.BatchCounts]) -> dict:
         "duplicates": sum(r.duplicates for r in results),
         "quarantined_by_reason": dict(sorted(by_reason.items())),
         "schema_drift": [m for r in results for m in r.drift],
+        "step_seconds": step_seconds,
     }
 
 
@@ -130,7 +134,7 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     """Ingest every landing source into bronze and silver; return a summary per source.
 
     Summary: {"run_id", "sources": {source: {batches, rows_read, rows_written, rows_quarantined,
-    duplicates, quarantined_by_reason, schema_drift, seconds}}, "optimized_months", "optimize_seconds"}.
+    duplicates, quarantined_by_reason, schema_drift, step_seconds, seconds}}, "optimized_months", "optimize_seconds"}.
     """
     lake = Lake(config)
     run_id = uuid.uuid4().hex
