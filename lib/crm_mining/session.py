@@ -121,6 +121,7 @@ def local_builder(settings: SparkSettings, packages: str | None = None, jars: li
         .config("spark.ui.enabled", str(settings.ui_enabled).lower())
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+        .config("spark.databricks.delta.snapshotPartitions", str(settings.delta_snapshot_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", settings.driver_memory)
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j}")
