@@ -45,8 +45,8 @@ def small_landing(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory):
-    """A first run, a rerun over the same files, then a new daily drop (CSV, and Parquet with a new
-    column) ingested with allow_schema_merge on."""
+    """A first run, a rerun over the same files, then a new daily drop (two CSV files, and Parquet with a
+    new column) ingested with allow_schema_merge on and one file per micro-batch."""
     root = tmp_path_factory.mktemp("ingest_incremental")
     config = load_config(
         overrides=["spark.master=local[2]", "ingest.optimize=false"], lakehouse=str(root / "lake")
@@ -57,12 +57,14 @@ def runs(spark, tmp_path_factory):
     rerun = ingest_lake(spark, config)
     write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-0.csv", TXN_COLUMNS,
               [txn("T30", ts="2025-01-04 12:00:00", amount="3.5"), txn("T2", "A2")])  # fmt: skip
+    write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-1.csv", TXN_COLUMNS,
+              [txn("T32", ts="2025-01-04 14:00:00", amount="5")])  # fmt: skip
     drifted = dict(zip(TXN_COLUMNS, txn("T31", ts="2025-01-04 13:00:00", amount="4"), strict=True))
     write_parquet(
         landing / "transactions/parquet/drop_date=2025-01-04/part-0.parquet", [drifted | {"device_id": "D9"}]
     )
-    merging = load_config(overrides=["spark.master=local[2]", "ingest.optimize=false", "ingest.allow_schema_merge=true"],
-                          lakehouse=str(root / "lake"))  # fmt: skip
+    merging = load_config(overrides=["spark.master=local[2]", "ingest.optimize=false", "ingest.allow_schema_merge=true",
+                                     "ingest.max_files_per_batch=1"], lakehouse=str(root / "lake"))  # fmt: skip
     new_drop = ingest_lake(spark, merging)
     return {"lake": Lake(config), "runs": [first, rerun, new_drop]}
 
@@ -77,11 +79,14 @@ def test_rerun_adds_nothing_and_a_new_drop_is_picked_up_alone(spark, runs):
         spark.createDataFrame([(s, 0) for s in first["sources"]], "source string, rows_written bigint"),
     )
     txns = new_drop["sources"]["transactions"]
-    assert (txns["rows_read"], txns["rows_written"], txns["duplicates"]) == (3, 2, 1)
+    assert (txns["rows_read"], txns["rows_written"], txns["duplicates"]) == (4, 3, 1)
+    # max_files_per_batch=1: each new file is its own micro-batch
+    assert len(txns["batches"]) == 3
     assert all(s["rows_read"] == 0 for name, s in new_drop["sources"].items() if name != "transactions")
     silver = runs["lake"].read(spark, "silver.transactions").select("txn_id")
     assertDataFrameEqual(
-        silver, spark.createDataFrame([(t,) for t in ["T1", "T2", "T3", "T30", "T31"]], "txn_id string")
+        silver,
+        spark.createDataFrame([(t,) for t in ["T1", "T2", "T3", "T30", "T31", "T32"]], "txn_id string"),
     )
 
 

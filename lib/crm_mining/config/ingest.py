@@ -18,4 +18,7 @@ class IngestSettings:
     max_future_days: int = field(default=1, metadata={"min": 0})
     # Transactions equal on (account, amount, timestamp within this window) are near duplicates.
     near_duplicate_seconds: int = field(default=60, metadata={"min": 0})
+    # Landing files per micro-batch (maxFilesPerTrigger): bounds a batch's size, its cache and the
+    # per-file work on the driver (file list, CSV headers); a larger backlog runs as several batches.
+    max_files_per_batch: int = field(default=1000, metadata={"min": 1})
     optimize: bool = True

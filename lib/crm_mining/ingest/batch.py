@@ -163,7 +163,8 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
     flags = None
     try:
         with step("check"):
-            checked.count()  # builds the cache, so each step's seconds are its own
+            # Counted before the flag join, so a join that lost or repeated rows breaks the balance check.
+            rows_read = checked.count()
         with step("duplicates"):
             existing = pinned(job, f"silver.{source.name}")
             flags = validate.duplicate_flags(checked, source, existing, rules).persist()
@@ -205,7 +206,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
     counts = audit.BatchCounts(
         source.name,
         batch_id,
-        valid + sum(by_reason.values()),
+        rows_read,
         valid if written is None else written,
         by_reason,
         drifts,

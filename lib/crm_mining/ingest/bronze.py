@@ -49,29 +49,37 @@ def check_landing(spark: SparkSession, lake: Lake, source: Source) -> list[Strea
     return present
 
 
-def read_landing_stream(spark: SparkSession, lake: Lake, source: Source, stream: Stream) -> DataFrame:
-    """Streaming read of a stream's new landing files.
+def read_landing_stream(
+    spark: SparkSession, lake: Lake, source: Source, stream: Stream, max_files: int
+) -> DataFrame:
+    """Streaming read of a stream's new landing files, at most ``max_files`` per micro-batch.
 
     Text formats: ``value`` (the raw line) and ``source_file``. Parquet: only ``source_file``; the micro-batch
     tells which files are new and ``bronze_input`` reads them with their own (possibly drifted) schema.
     """
     path = f"{landing_folder(lake, stream)}/{stream.pattern}"
     source_file = F.col("_metadata.file_path").alias("source_file")
+    reader = spark.readStream.option("maxFilesPerTrigger", max_files)
     if stream.fmt == "parquet":
         schema = ", ".join(f"`{c}` string" for c in source.columns)
-        return spark.readStream.format("parquet").schema(schema).load(path).select(source_file)
-    return spark.readStream.format("text").load(path).select("value", source_file)
+        return reader.format("parquet").schema(schema).load(path).select(source_file)
+    return reader.format("text").load(path).select("value", source_file)
+
+
+def batch_files(df: DataFrame) -> list[str]:
+    """The landing files a micro-batch's rows came from (``source_file``), sorted. The collect is bounded
+    by ``ingest.max_files_per_batch``, not by rows."""
+    return sorted(row.source_file for row in df.select("source_file").distinct().collect())
 
 
 def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream) -> DataFrame:
     """The micro-batch's records as they landed, with ``source_file``.
 
-    Parquet: every column of the batch's files (mergeSchema, so a new column is kept); collects the
-    batch's file names, which is bounded by the number of files, not rows.
+    Parquet: every column of the batch's files (mergeSchema, so a new column is kept).
     """
     if stream.fmt != "parquet":
         return batch
-    files = sorted(row.source_file for row in batch.select("source_file").distinct().collect())
+    files = batch_files(batch)
     try:
         frame = spark.read.format("parquet").option("mergeSchema", "true").load(files)
     except Exception as exc:  # Spark's own message names the file; keep its first line

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
+from crm_mining.ingest.bronze import batch_files
 from crm_mining.ingest.sources import Source
 
 CORRUPT = "_corrupt_record"
@@ -84,12 +85,10 @@ def is_header(source: Source) -> Column:
 def csv_layouts(bronze: DataFrame, source: Source) -> dict[str, list[str]]:
     """File -> its header's column names, from the first line of each landing file of the batch.
 
-    Reads the distinct ``source_file`` column (bounded by the number of files) and one line per file on
-    the driver, instead of scanning every line of the batch for headers."""
-    files = sorted(row.source_file for row in bronze.select("source_file").distinct().collect())
+    One line per file, read on the driver, instead of scanning every line of the batch for headers."""
     spark = bronze.sparkSession
     layouts = {}
-    for file in files:
+    for file in batch_files(bronze):
         line = first_line(spark, file)
         if line is not None and header_cells(line)[0] in source.columns:
             layouts[file] = header_cells(line)

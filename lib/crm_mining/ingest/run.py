@@ -54,7 +54,8 @@ def run_stream(job: BatchJob) -> None:
             failures.append(exc)
             raise
 
-    frame = bronze.read_landing_stream(job.spark, job.lake, job.source, job.stream)
+    max_files = job.config.ingest.max_files_per_batch
+    frame = bronze.read_landing_stream(job.spark, job.lake, job.source, job.stream, max_files)
     query = (
         frame.writeStream.foreachBatch(on_batch)
         .option("checkpointLocation", job.lake.checkpoint(f"ingest/{job.stream.name}"))
