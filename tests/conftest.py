@@ -24,3 +24,30 @@ def spark(tmp_path_factory):
 def config(tmp_path) -> Config:
     """Local config whose lake lives in this test's tmp_path."""
     return load_config(overrides=["spark.master=local[2]"], lakehouse=str(tmp_path / "lakehouse"))
+
+
+@pytest.fixture(scope="session")
+def sample_lake(spark, tmp_path_factory) -> Config:
+    """A small generated lake run through generate, ingest, features and lifecycle, built once per session.
+
+    For test modules that read the built gold tables (rules, segments, models). They may add their own
+    stage's tables to it but must not change what is there. 24 months and 13 snapshots give snapshots
+    whose churn (3 months) and default (12 months) label windows have closed.
+    """
+    from crm_mining.features import build_features
+    from crm_mining.generate import generate_lake
+    from crm_mining.ingest import ingest_lake
+    from crm_mining.lifecycle import build_lifecycle
+
+    config = load_config(
+        overrides=[
+            "spark.master=local[2]",
+            "generate.customers=400",
+            "generate.months=24",
+            "features.snapshot_count=13",
+        ],
+        lakehouse=str(tmp_path_factory.mktemp("sample") / "lakehouse"),
+    )
+    for stage in (generate_lake, ingest_lake, build_features, build_lifecycle):
+        stage(spark, config)
+    return config
