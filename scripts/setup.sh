@@ -24,4 +24,4 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 # Resolve Delta's jars once (cached by Ivy or Maven) so the first job does not pay for it.
-.venv/bin/python -m crm_mining.jars
+.venv/bin/python scripts/warm_delta_jars.py

@@ -1,69 +1,41 @@
-"""`crm-mining`: one console script, a subcommand per job.
+"""`crm-mining`: one console script, a subcommand per registered stage plus `pipeline`.
 
-Each subcommand only parses arguments and config and calls one library function
-``fn(spark, config) -> dict`` (its summary is printed as JSON). Subcommands whose issue
-has not landed say so and exit 3 without starting Spark.
+The subcommands come from the stage registry (``crm_mining.stages``). Each only parses arguments and
+config and calls one library function ``fn(spark, config) -> dict`` (its summary is printed as JSON).
+A stage that is not built yet says so and exits 3 without starting Spark.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
-from dataclasses import dataclass
 
 from crm_mining import CrmMiningError, NotBuiltYet
 from crm_mining.config import load_config
 from crm_mining.logs import setup_logging
+from crm_mining.stages import SIZE, STAGES, Shorthand, Stage, StageFunction
 
 log = logging.getLogger("crm_mining")
 
 
-@dataclass(frozen=True)
-class Command:
-    help: str
-    target: str | None  # "module:function", or None while not built
-    issue: str = ""
+def run_pipeline(spark, config) -> dict:
+    from crm_mining.pipeline import run_pipeline as run
+
+    return run(spark, config)
 
 
-COMMANDS: dict[str, Command] = {
-    "generate": Command(
-        "write a synthetic bank lake (landing files + ground truth)", "crm_mining.generate:generate_lake"
-    ),
-    "ingest": Command(
-        "landing -> bronze -> silver Delta tables, with quarantine and audit", "crm_mining.ingest:ingest_lake"
-    ),
-    "features": Command(
-        "customer 360 features, labels and RFM per snapshot", "crm_mining.features:build_features"
-    ),
-    "lifecycle": Command(
-        "lifecycle stages, SCD2 history, transitions, actions and customer value",
-        "crm_mining.lifecycle:build_lifecycle",
-    ),
-    "rules": Command("FPGrowth cross-sell rules and next-best-offer", None, "cross-sell"),
-    "segment": Command("KMeans customer segments with profiles", None, "segmentation"),
-    "train": Command("train churn and credit-risk models", None, "models"),
-    "score": Command("batch-score customers with reasons", None, "models"),
-    "pipeline": Command("run every built stage end to end", "crm_mining.pipeline:run_pipeline"),
-    "report": Command("HTML report of the mining results", None, "pipeline and report"),
-}
-
-# Subcommand flags that are shorthands for config keys.
-SHORTHANDS = {
-    "generate": [
-        ("--customers", int, "generate.customers"),
-        ("--months", int, "generate.months"),
-        ("--seed", int, "generate.seed"),
-    ],
-    "pipeline": [
-        ("--customers", int, "generate.customers"),
-        ("--months", int, "generate.months"),
-        ("--seed", int, "generate.seed"),
-    ],
-    "features": [("--snapshot-count", int, "features.snapshot_count")],
-}
+# `pipeline` is a door like the stages' but not a stage: it runs them.
+PIPELINE = Stage(
+    "pipeline",
+    "run every built stage end to end, in the registry's order",
+    run_pipeline,
+    shorthands=SIZE,
+    in_pipeline=False,
+    outside_pipeline_because="it runs the others",
+)
+COMMANDS: dict[str, Stage] = {s.name: s for s in (*STAGES, PIPELINE)}
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -93,29 +65,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     parent = common_options()
     for name, command in COMMANDS.items():
-        note = "" if command.target else " (not built yet)"
+        note = "" if command.built else " (not built yet)"
         cmd = sub.add_parser(
             name, parents=[parent], help=command.help + note, description=command.help + note
         )
-        for flag, kind, key in SHORTHANDS.get(name, []):
-            cmd.add_argument(flag, type=kind, dest=key, help=f"shorthand for --set {key}=N")
+        for shorthand in command.shorthands:
+            cmd.add_argument(
+                shorthand.flag,
+                type=shorthand.kind,
+                dest=shorthand.key,
+                help=f"shorthand for --set {shorthand.key}=N",
+            )
     return parser
+
+
+def shorthands_of(command: str) -> tuple[Shorthand, ...]:
+    return COMMANDS[command].shorthands
 
 
 def shorthand_overrides(args: argparse.Namespace) -> list[str]:
     return [
-        f"{key}={getattr(args, key)}"
-        for _, _, key in SHORTHANDS.get(args.command, [])
-        if getattr(args, key) is not None
+        f"{s.key}={getattr(args, s.key)}"
+        for s in shorthands_of(args.command)
+        if getattr(args, s.key) is not None
     ]
 
 
-def resolve(command: str):
-    spec = COMMANDS[command]
-    if spec.target is None:
-        raise NotBuiltYet(f"'crm-mining {command}'", spec.issue)
-    module, function = spec.target.split(":")
-    return getattr(importlib.import_module(module), function)
+def resolve(command: str) -> StageFunction:
+    stage = COMMANDS[command]
+    if stage.run is None:
+        raise NotBuiltYet(f"'crm-mining {command}'", stage.issue)
+    return stage.run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,22 +112,3 @@ def unresolved_message(coordinate: str, reason: str) -> str:
         "(or CRM_MINING_JARS_DIR), see README 'Offline Delta jars';\n"
         "  - choose a published version with --set spark.delta_version=X.Y.Z."
     )
-
-
-def warm() -> None:
-    """Resolve Delta's jars for the default local config by starting (and stopping) one session."""
-    from crm_mining.config import load_config
-    from crm_mining.session import get_spark
-
-    spark = get_spark(load_config(overrides=["spark.master=local[1]"]))
-    jars = [j for j in spark.sparkContext.getConf().get("spark.jars", "").split(",") if j]
-    spark.stop()
-    delta = next((j for j in jars if "delta-spark" in j), "none")
-    print(f"Delta jars ready: {len(jars)} jars, {delta}")
-
-
-if __name__ == "__main__":
-    try:
-        warm()
-    except DeltaJarsError as error:
-        raise SystemExit(f"setup: {error}") from None

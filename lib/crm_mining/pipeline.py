@@ -1,4 +1,4 @@
-"""The whole pipeline: every built stage in order, each reading and writing Delta tables."""
+"""The whole pipeline: every built stage of the registry, in its order, each reading and writing Delta tables."""
 
 from __future__ import annotations
 
@@ -8,29 +8,20 @@ import time
 from pyspark.sql import SparkSession
 
 from crm_mining.config import Config
-from crm_mining.features import build_features
-from crm_mining.generate import generate_lake
-from crm_mining.ingest import ingest_lake
-from crm_mining.lifecycle import build_lifecycle
+from crm_mining.stages import pipeline_stages
 
 log = logging.getLogger(__name__)
 
-STAGES = [
-    ("generate", generate_lake),
-    ("ingest", ingest_lake),
-    ("features", build_features),
-    ("lifecycle", build_lifecycle),
-]
-
 
 def run_pipeline(spark: SparkSession, config: Config) -> dict:
-    """Run generate -> ingest -> features -> lifecycle; return each stage's summary and seconds."""
+    """Run each stage of ``stages.pipeline_stages()`` in order; return each stage's summary and seconds."""
     summary = {}
-    for name, stage in STAGES:
+    stages = pipeline_stages()
+    for number, stage in enumerate(stages, start=1):
         started = time.monotonic()
-        log.info("stage %s: starting", name)
-        result = stage(spark, config)
+        log.info("stage %d/%d %s: starting", number, len(stages), stage.name)
+        result = stage.run(spark, config)
         seconds = round(time.monotonic() - started, 1)
-        log.info("stage %s: done in %.1fs", name, seconds)
-        summary[name] = {"seconds": seconds, **(result or {})}
+        log.info("stage %s: done in %.1fs", stage.name, seconds)
+        summary[stage.name] = {"seconds": seconds, **(result or {})}
     return summary

@@ -20,6 +20,7 @@ from pyspark.sql.types import StructType
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.runtime import LakeSettings
+from crm_mining.landing import SOURCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,11 @@ class TableSpec:
     description: str = ""
 
 
-SOURCES = ("customers", "products", "accounts", "balances", "transactions", "repayments", "interactions")
-
 TABLES: dict[str, TableSpec] = {
-    **{f"bronze.{s}": TableSpec(description=f"raw {s} records with ingestion metadata") for s in SOURCES},
-    **{f"silver.{s}": TableSpec(description=f"typed, validated, deduplicated {s}") for s in SOURCES},
+    **{
+        f"bronze.{s}": TableSpec(description=f"raw {s} records with ingestion metadata") for s in SOURCE_NAMES
+    },
+    **{f"silver.{s}": TableSpec(description=f"typed, validated, deduplicated {s}") for s in SOURCE_NAMES},
     "bronze.transactions": TableSpec(
         ("ingest_date",), "raw transactions; partitioned by the drop they came in"
     ),

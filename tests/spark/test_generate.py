@@ -16,9 +16,10 @@ from pyspark.testing import assertDataFrameEqual
 from crm_mining.config import load_config
 from crm_mining.generate import generate_lake
 from crm_mining.generate.customers import customer_id, customers_frame
-from crm_mining.generate.landing import ALL_REASONS, PII_COLUMNS
+from crm_mining.generate.landing import ALL_REASONS
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.window import months_frame
+from crm_mining.landing import source
 from crm_mining.tables import Lake
 
 TXN_SCHEMA = (
@@ -93,7 +94,7 @@ def test_landing_shapes_products_and_pii(spark, lake):
     assert products.count() == 12
     assert products.where("is_credit = 'true'").count() == 4
     customers = read_csv(spark, lake.landing("customers"))
-    assert set(PII_COLUMNS) <= set(customers.columns)
+    assert set(source("customers").pii_columns) <= set(customers.columns)
     assert customers.where(F.col("email").contains("@")).count() >= 300
     parquet = spark.read.parquet(lake.landing("transactions/parquet"))
     # drop_date is the partition folder (drop_date=YYYY-MM-DD), not a column of the files.

@@ -3,123 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
 from crm_mining.config import load_config
+from crm_mining.ingest import batch as batch_module
 from crm_mining.ingest import ingest_lake
-from crm_mining.ingest.sources import source
+from crm_mining.ingest.audit import UnbalancedBatch
 from crm_mining.tables import Lake
-
-CUSTOMER_HEADER = source("customers").columns
-TXN_COLUMNS = source("transactions").columns
-
-
-def customer(cid: str, join_date: str = "2024-05-01", birth: str = "1980-02-03") -> list[str]:
-    return [cid, "Ann", "Lee", birth, "F", "single", "clerk", "secondary", "North", "B2", join_date,
-            "+34 600 111 222", "X123", "1 Main St, Town", "ann@example.com"]  # fmt: skip
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str] | str]) -> None:
-    """Rows are cell lists (quoted when they hold a comma) or raw lines written as they are."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-    def line(row: list[str] | str) -> str:
-        if isinstance(row, str):
-            return row
-        return ",".join(f'"{c}"' if "," in c else c for c in row)
-
-    path.write_text("\n".join([",".join(header), *map(line, rows)]) + "\n")
-
-
-def write_json_lines(path: Path, rows: list[dict | str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
-
-
-def write_parquet(path: Path, rows: list[dict]) -> None:
-    """All-string Parquet, as the contract says banks' extract tools deliver."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = list(rows[0])
-    table = pa.table({c: pa.array([r.get(c) for r in rows], pa.string()) for c in columns})
-    pq.write_table(table, path)
-
-
-def txn(tid, account="A1", ts="2025-01-02 10:00:00", amount="10.0", currency="EUR", direction="DEBIT",
-        customer_id="C1", channel="POS", category="GROCERY") -> list[str]:  # fmt: skip
-    return [tid, account, customer_id, ts, amount, currency, direction, channel, category]
-
-
-def account(aid, cid, product="DDA", currency="EUR", limit=None, status="ACTIVE") -> dict:
-    return {"account_id": aid, "customer_id": cid, "product_code": product, "open_date": "2024-06-01",
-            "close_date": None, "status": status, "balance": 12.5, "credit_limit": limit, "currency": currency}  # fmt: skip
-
-
-def base_landing(root: Path) -> None:
-    """Valid records plus one bad record of every kind."""
-    write_csv(root / "products/products.csv", ["product_code", "product_name", "category", "is_credit"],
-              [["DDA", "Current account", "DEPOSIT", "false"], ["CC", "Credit card", "CREDIT", "true"],
-               ["PL", "Personal loan", "LOAN", "true"]])  # fmt: skip
-    write_csv(root / "customers/customers.csv", CUSTOMER_HEADER, [
-        customer("C1"), customer("C2"), customer(" C3 "),
-        customer(""),                       # MISSING_ID
-        customer("C4", join_date="2025-13-40"),  # BAD_DATE
-        "C5,only,three",                    # MALFORMED_ROW
-        customer("C1"),                     # DUPLICATE
-    ])  # fmt: skip
-    write_json_lines(root / "accounts/accounts.json", [
-        account("A1", "C1"), account("A2", "C2", "cc ", "USD", limit="1000"), account("A3", "C3", "PL", "GBP"),
-        account("A9", "C9"),                # ORPHAN (unknown customer)
-        account("A8", "C1", "XYZ"),         # UNKNOWN_CODE
-        '{"account_id": "A7", broken',      # MALFORMED_ROW
-    ])  # fmt: skip
-    write_csv(root / "balances/balances.csv", ["account_id", "customer_id", "month_end", "balance", "credit_limit",
-                                                "currency"],
-              [["A1", "C1", "2025-01-31", "100.5", "", "EUR"], ["A2", "C2", "2025-01-31", "-20", "1000", "USD"],
-               ["A3", "C3", "2025-01-31", "lots", "", "GBP"]])  # fmt: skip
-    write_csv(root / "transactions/csv/drop_date=2025-01-02/part-0.csv", TXN_COLUMNS, [
-        txn("T1"), txn("T2", "A2", amount="20", currency="usd", customer_id="C2"),
-        txn("T3", amount="abc"),            # BAD_NUMBER
-        txn("T4", amount="-5"),             # NEGATIVE_AMOUNT
-        txn("T5", amount="5e7"),            # ABSURD_AMOUNT
-        txn("T6", ts="2099-01-01 00:00:00"),  # FUTURE_DATE
-        txn("T7", currency="XXX"),          # UNKNOWN_CODE
-        txn("T8", account="A99"),           # ORPHAN
-        txn("T1"),                          # DUPLICATE
-        txn("T9", "A2", ts="2025-01-02 10:00:30", amount="20", currency="USD", customer_id="C2"),  # NEAR_DUPLICATE
-        txn("T10", ts="2025-02-30 10:00:00"),  # BAD_DATE
-        "T11,A1,C1,2025-01-02 11:00:00,5.0",  # MALFORMED_ROW
-    ])  # fmt: skip
-    write_parquet(root / "transactions/parquet/drop_date=2025-01-03/part-0.parquet", [
-        dict(zip(TXN_COLUMNS, txn("T20", "A3", "2025-01-03 09:00:00", "7", "GBP", "CREDIT", "C3"), strict=True)),
-        dict(zip(TXN_COLUMNS, txn(None, "A3", "2025-01-03 09:30:00"), strict=True)),  # MISSING_ID
-    ])  # fmt: skip
-    write_csv(root / "repayments/repayments.csv", ["account_id", "customer_id", "month_end", "amount_due",
-                                                    "amount_paid", "days_past_due"],
-              [["A2", "C2", "2025-01-31", "100", "50", "0"], ["A2", "C2", "2025-02-28", "100", "0", "-3"]])  # fmt: skip
-    write_csv(
-        root / "customers/customers_extra.csv",
-        [*CUSTOMER_HEADER, "loyalty_tier"],
-        [[*customer("C6"), "GOLD"]],
-    )  # SCHEMA_DRIFT (rejected: allow_schema_merge is off)
-    write_json_lines(root / "interactions/interactions_extra.json", [
-        {"interaction_id": "I3", "customer_id": "C1", "interaction_ts": "2025-01-06 08:00:00", "kind": "SERVICE",
-         "channel": "PHONE", "text": "ok", "sentiment": "happy"},  # SCHEMA_DRIFT
-    ])  # fmt: skip
-    write_json_lines(root / "interactions/interactions.json", [
-        {"interaction_id": "I1", "customer_id": "C1", "interaction_ts": "2025-01-05 08:00:00", "kind": "complaint",
-         "channel": "PHONE", "text": "call me on +44 20 7946 0958 or ann.lee@example.com please"},
-        {"interaction_id": "I2", "customer_id": "C404", "interaction_ts": "2025-01-05 08:00:00", "kind": "INQUIRY",
-         "channel": "ONLINE", "text": "hi"},  # ORPHAN
-    ])  # fmt: skip
-
+from helpers.landing_files import base_landing, landing_records
 
 EXPECTED_QUARANTINE = [
     ("customers", "MISSING_ID"), ("customers", "BAD_DATE"), ("customers", "MALFORMED_ROW"), ("customers", "DUPLICATE"),
@@ -161,10 +57,8 @@ def test_every_bad_record_kind_gets_its_reason_code(spark, ingested):
     assert near.row_ref == "T9" and "T2" in near.detail
 
 
-def test_accounting_balances_per_source_and_batch(spark, ingested):
+def test_accounting_matches_the_landing_files_and_the_tables(spark, ingested):
     first = ingested["runs"][0]["sources"]
-    for name, s in first.items():
-        assert s["rows_read"] == s["rows_written"] + s["rows_quarantined"] + s["duplicates"], name
     timing = {"batches": None, "schema_drift": None, "seconds": None, "step_seconds": None}
     assert first["transactions"] | timing == timing | {
         "rows_read": 14, "rows_written": 3, "rows_quarantined": 9,
@@ -176,10 +70,46 @@ def test_accounting_balances_per_source_and_batch(spark, ingested):
     assert set(first["transactions"]["step_seconds"]) == {
         "bronze", "layout", "check", "duplicates", "classify", "silver", "quarantine", "audit"
     }  # fmt: skip
-    audit = ingested["lake"].read(spark, "ops.ingest_audit")
-    assert audit.where("NOT balanced").count() == 0
-    assert audit.where(F.col("rows_read") != F.col("rows_written") + F.col("rows_quarantined") + F.col("duplicates")
-                       ).count() == 0  # fmt: skip
+    # Every figure of the audit against a count made without ingest's help: records in the landing
+    # files, rows in silver, rows in quarantine.
+    lake = ingested["lake"]
+    landed = landing_records(Path(lake.landing()))
+    audit = {
+        r.source: r
+        for r in lake.read(spark, "ops.ingest_audit")
+        .groupBy("source")
+        .agg(
+            F.sum("rows_read").alias("read"),
+            F.sum("rows_written").alias("written"),
+            F.sum(F.col("rows_quarantined") + F.col("duplicates")).alias("rejected"),
+        )
+        .collect()
+    }
+    quarantined = {
+        r.source: r["count"] for r in lake.read(spark, "ops.quarantine").groupBy("source").count().collect()
+    }
+    assert {s: r.read for s, r in audit.items()} == landed
+    for name, row in audit.items():
+        assert row.written == lake.read(spark, f"silver.{name}").count(), name
+        assert row.rejected == quarantined.get(name, 0), name
+
+
+def test_a_batch_that_does_not_balance_stops_ingest_before_its_audit_row(spark, config, monkeypatch):
+    """A step that invents a row (here: classification repeats one) must stop the run, naming the batch."""
+    base_landing(Path(Lake(config).landing()))
+    honest = batch_module.classify
+
+    def repeats_a_row(job, checked, flags):
+        classified = honest(job, checked, flags)
+        return classified.unionByName(classified.limit(1))
+
+    monkeypatch.setattr(batch_module, "classify", repeats_a_row)
+    with pytest.raises(
+        UnbalancedBatch, match=r"does not balance for source '\w+' batch '\w+-000000': read \d+"
+    ):
+        ingest_lake(spark, config)
+    lake = Lake(config)
+    assert not lake.exists(spark, "ops.ingest_audit") or lake.read(spark, "ops.ingest_audit").count() == 0
 
 
 def test_silver_is_typed_conformed_and_free_of_pii(spark, ingested):

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
-from test_ingest import (
+
+from crm_mining.config import load_config
+from crm_mining.ingest import ingest_lake
+from crm_mining.tables import Lake
+from helpers.landing_files import (
     CUSTOMER_HEADER,
     TXN_COLUMNS,
     account,
@@ -17,10 +21,6 @@ from test_ingest import (
     write_json_lines,
     write_parquet,
 )
-
-from crm_mining.config import load_config
-from crm_mining.ingest import ingest_lake
-from crm_mining.tables import Lake
 
 
 def small_landing(root: Path) -> None:

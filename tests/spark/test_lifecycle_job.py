@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
-from test_lifecycle_stages import FEATURES_SCHEMA, feature_row
 
 from crm_mining.config import load_config
 from crm_mining.lifecycle import build_lifecycle
 from crm_mining.lifecycle.history import stage_runs
 from crm_mining.tables import Lake
+from helpers.lifecycle_rows import FEATURES_SCHEMA, feature_row
 
 S1, S2, S3 = dt.date(2025, 4, 30), dt.date(2025, 5, 31), dt.date(2025, 6, 30)
 

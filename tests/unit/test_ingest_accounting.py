@@ -7,7 +7,7 @@ import pytest
 from crm_mining import CrmMiningError
 from crm_mining.ingest.audit import BatchCounts, check_balance
 from crm_mining.ingest.drift import FileDrift, csv_drifts, header_cells
-from crm_mining.ingest.sources import source
+from crm_mining.landing import source
 
 
 def test_balanced_batch_passes_and_splits_duplicates_from_quarantine():

@@ -1,7 +1,7 @@
 """Markdown reference of every config key, generated from the settings dataclasses.
 
 Descriptions are the comment lines directly above each field in the source, so the code is
-the single place a key is documented. ``scripts/config_reference.py`` writes it into README.md.
+the single place a key is documented. ``scripts/readme_tables.py`` writes it into README.md.
 """
 
 from __future__ import annotations

@@ -28,17 +28,6 @@ CREDIT_LIMIT_MEDIAN = {"CC": 3000.0, "PL": 12000.0, "AUTO": 22000.0, "MORTGAGE":
 # Churners' monthly activity and balance multiplier during the decline ("about 30% a month").
 MONTHLY_DECAY = 0.65
 
-ACCOUNT_COLUMNS = [
-    "account_id",
-    "customer_id",
-    "product_code",
-    "open_date",
-    "close_date",
-    "status",
-    "credit_limit",
-    "currency",
-]
-
 
 def activity_factor(month_idx: Column) -> Column:
     """Multiplier on a customer's activity and balances in a month (needs the wide customer columns).

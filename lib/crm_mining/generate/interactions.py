@@ -12,6 +12,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.generate.customers import element
 from crm_mining.generate.randomness import pick, uniform
+from crm_mining.landing import source
 
 TEXTS = {
     "COMPLAINT": [
@@ -34,7 +35,7 @@ TEXTS = {
         "Which funds do you recommend",
     ],
 }
-INTERACTION_COLUMNS = ["interaction_id", "customer_id", "interaction_ts", "kind", "channel", "text"]
+INTERACTION_COLUMNS = source("interactions").columns
 
 
 def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:

@@ -19,56 +19,13 @@ from crm_mining.config.generate import GenerateSettings
 from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
 from crm_mining.generate.bad_records import SourceSpec, as_strings, forced_keys, inject, serialise
 from crm_mining.generate.files import HadoopFs, write_parquet_files, write_text_files
-from crm_mining.generate.interactions import INTERACTION_COLUMNS
-from crm_mining.generate.transactions import TXN_COLUMNS
 from crm_mining.generate.window import days_frame, months_frame
+from crm_mining.landing import REASON_CODES, source, stream
 
 log = logging.getLogger(__name__)
 
-ALL_REASONS = [
-    "MALFORMED_ROW",
-    "BAD_NUMBER",
-    "BAD_DATE",
-    "MISSING_ID",
-    "DUPLICATE",
-    "NEAR_DUPLICATE",
-    "ORPHAN",
-    "NEGATIVE_AMOUNT",
-    "ABSURD_AMOUNT",
-    "FUTURE_DATE",
-    "UNKNOWN_CODE",
-]
-CUSTOMER_COLUMNS = [
-    "customer_id",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "marital_status",
-    "occupation",
-    "education",
-    "region",
-    "income_band",
-    "join_date",
-    "phone",
-    "national_id",
-    "address",
-    "email",
-]
-PII_COLUMNS = ["first_name", "last_name", "phone", "national_id", "address", "email"]
-ACCOUNT_COLUMNS = [
-    "account_id",
-    "customer_id",
-    "product_code",
-    "open_date",
-    "close_date",
-    "status",
-    "balance",
-    "credit_limit",
-    "currency",
-]
-BALANCE_COLUMNS = ["account_id", "customer_id", "month_end", "balance", "credit_limit", "currency"]
-REPAYMENT_COLUMNS = ["account_id", "customer_id", "month_end", "amount_due", "amount_paid", "days_past_due"]
+# Every reason code the generator injects: all but SCHEMA_DRIFT, which is a file-level fault.
+ALL_REASONS = [r for r in REASON_CODES if r != "SCHEMA_DRIFT"]
 TXN_ROLES = {
     "number": "amount",
     "date": "txn_ts",
@@ -79,21 +36,22 @@ TXN_ROLES = {
     "timestamp": "txn_ts",
 }
 
+
+def stream_spec(stream_name: str, reasons: list[str], **options) -> SourceSpec:
+    """How one landing stream is serialised: name, format, columns and key come from the landing contract."""
+    contract, delivery = stream(stream_name)
+    return SourceSpec(contract.name, delivery.fmt, contract.columns, list(contract.key), reasons, **options)
+
+
 SPECS = {
-    "customers": SourceSpec(
+    "customers": stream_spec(
         "customers",
-        "csv",
-        CUSTOMER_COLUMNS,
-        ["customer_id"],
         ["MALFORMED_ROW", "BAD_DATE", "MISSING_ID", "DUPLICATE"],
         extra_rows=True,
         roles={"date": "birth_date", "id": "customer_id"},
     ),
-    "accounts": SourceSpec(
+    "accounts": stream_spec(
         "accounts",
-        "json",
-        ACCOUNT_COLUMNS,
-        ["account_id"],
         ["MALFORMED_ROW", "BAD_DATE", "MISSING_ID", "DUPLICATE", "ORPHAN", "UNKNOWN_CODE", "BAD_NUMBER"],
         extra_rows=True,
         roles={
@@ -105,39 +63,25 @@ SPECS = {
         },
         unknown_code="GOLDBAR",
     ),
-    "balances": SourceSpec(
+    "balances": stream_spec(
         "balances",
-        "csv",
-        BALANCE_COLUMNS,
-        ["account_id", "month_end"],
         ["MALFORMED_ROW", "BAD_NUMBER", "DUPLICATE", "ORPHAN", "BAD_DATE"],
         roles={"number": "balance", "orphan": "account_id", "date": "month_end"},
     ),
-    "repayments": SourceSpec(
+    "repayments": stream_spec(
         "repayments",
-        "csv",
-        REPAYMENT_COLUMNS,
-        ["account_id", "month_end"],
         ["MALFORMED_ROW", "BAD_NUMBER", "NEGATIVE_AMOUNT", "DUPLICATE"],
         roles={"number": "amount_paid", "amount": "amount_due"},
     ),
-    "interactions": SourceSpec(
+    "interactions": stream_spec(
         "interactions",
-        "json",
-        INTERACTION_COLUMNS,
-        ["interaction_id"],
         ["MALFORMED_ROW", "MISSING_ID", "ORPHAN", "FUTURE_DATE", "DUPLICATE", "UNKNOWN_CODE", "BAD_DATE"],
         roles={"id": "interaction_id", "orphan": "customer_id", "date": "interaction_ts", "code": "kind"},
         unknown_code="RANT",
     ),
-    "transactions_csv": SourceSpec(
-        "transactions", "csv", TXN_COLUMNS, ["txn_id"], ALL_REASONS, roles=TXN_ROLES, unknown_code="TELEX"
-    ),
-    "transactions_parquet": SourceSpec(
-        "transactions",
-        "parquet",
-        TXN_COLUMNS,
-        ["txn_id"],
+    "transactions_csv": stream_spec("transactions_csv", ALL_REASONS, roles=TXN_ROLES, unknown_code="TELEX"),
+    "transactions_parquet": stream_spec(
+        "transactions_parquet",
         [r for r in ALL_REASONS if r != "MALFORMED_ROW"],
         roles=TXN_ROLES,
         unknown_code="TELEX",
@@ -161,9 +105,8 @@ def monthly_file(prefix: str, ext: str, date_col: str) -> F.Column:
 
 def drop_file(fmt: str, date_col: str) -> F.Column:
     day = F.date_format(F.col(date_col), "yyyy-MM-dd")
-    return F.concat(
-        F.lit(f"transactions/{fmt}/drop_date="), day, F.lit("/transactions_"), day, F.lit(f".{fmt}")
-    )
+    folder = stream(f"transactions_{fmt}")[1].folder
+    return F.concat(F.lit(f"{folder}/drop_date="), day, F.lit("/transactions_"), day, F.lit(f".{fmt}"))
 
 
 def header_rows(files: DataFrame, spec: SourceSpec) -> DataFrame:
@@ -224,14 +167,12 @@ def products_frame(spark: SparkSession) -> DataFrame:
     rows = [
         (code, name, category, str(credit).lower()) for code, (name, category, credit) in S.PRODUCTS.items()
     ]
-    return spark.createDataFrame(
-        rows, "product_code string, product_name string, category string, is_credit string"
-    )
+    return spark.createDataFrame(rows, ", ".join(f"{c} string" for c in source("products").columns))
 
 
 def land_products(spark: SparkSession, fs: HadoopFs, root: str) -> list[str]:
     products = products_frame(spark)
-    header = "product_code,product_name,category,is_credit"
+    header = ",".join(source("products").columns)
     lines = products.select(
         F.lit("products/products.csv").alias("file"),
         F.lit(1).alias("order"),
@@ -264,34 +205,38 @@ def source_records(
     txns = {
         fmt: transactions.where(F.col("fmt") == fmt)
         .withColumn("file", drop_file(fmt, "drop_date"))
-        .select(*TXN_COLUMNS, "file")
+        .select(*SPECS[f"transactions_{fmt}"].columns, "file")
         for fmt in ("csv", "parquet")
     }
     return {
         "customers": (
-            customers.select(*CUSTOMER_COLUMNS).withColumn("file", F.lit("customers/customers.csv")),
+            customers.select(*SPECS["customers"].columns).withColumn(
+                "file", F.lit("customers/customers.csv")
+            ),
             single,
             1,
         ),
         "accounts": (
-            accounts.select(*ACCOUNT_COLUMNS).withColumn("file", F.lit("accounts/accounts.json")),
+            accounts.select(*SPECS["accounts"].columns).withColumn("file", F.lit("accounts/accounts.json")),
             None,
             1,
         ),
         "balances": (
-            monthly.select(*BALANCE_COLUMNS).withColumn("file", monthly_file("balances", "csv", "month_end")),
+            monthly.select(*SPECS["balances"].columns).withColumn(
+                "file", monthly_file("balances", "csv", "month_end")
+            ),
             months.select(monthly_file("balances", "csv", "month_end").alias("file")),
             month_parts,
         ),
         "repayments": (
-            repayments.select(*REPAYMENT_COLUMNS).withColumn(
+            repayments.select(*SPECS["repayments"].columns).withColumn(
                 "file", monthly_file("repayments", "csv", "month_end")
             ),
             months.select(monthly_file("repayments", "csv", "month_end").alias("file")),
             month_parts,
         ),
         "interactions": (
-            interactions.select(*INTERACTION_COLUMNS, F.to_date("interaction_ts").alias("day"))
+            interactions.select(*SPECS["interactions"].columns, F.to_date("interaction_ts").alias("day"))
             .withColumn("file", monthly_file("interactions", "json", "day"))
             .drop("day"),
             None,

@@ -17,18 +17,9 @@ from crm_mining.generate import segments as S  # noqa: N812 (short name for desi
 from crm_mining.generate.accounts import activity_factor
 from crm_mining.generate.randomness import by_key, lognormal, normal, pick, uniform
 from crm_mining.generate.window import days_frame
+from crm_mining.landing import source
 
-TXN_COLUMNS = [
-    "txn_id",
-    "account_id",
-    "customer_id",
-    "txn_ts",
-    "amount",
-    "currency",
-    "direction",
-    "channel",
-    "merchant_category",
-]
+TXN_COLUMNS = source("transactions").columns
 
 
 def customer_months(customers: DataFrame, months: DataFrame) -> DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pyspark.sql.types import StructType
 
 from crm_mining import CrmMiningError
-from crm_mining.ingest.validate import DUPLICATE_REASONS
+from crm_mining.landing import DUPLICATE_REASONS
 
 DDL = (
     "run_id string, batch_id string, source string, started_at timestamp, finished_at timestamp, "

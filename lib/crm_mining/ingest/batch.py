@@ -20,7 +20,7 @@ from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
-from crm_mining.ingest.sources import Source, Stream
+from crm_mining.landing import Source, Stream
 from crm_mining.logs import timed
 from crm_mining.tables import Lake
 

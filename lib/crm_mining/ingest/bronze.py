@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining import CrmMiningError
-from crm_mining.ingest.sources import Source, Stream
+from crm_mining.landing import Source, Stream
 from crm_mining.tables import Lake
 
 METADATA = ("source_file", "batch_id", "ingested_at", "record_id")

@@ -17,7 +17,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining.ingest.bronze import batch_files
-from crm_mining.ingest.sources import Source
+from crm_mining.landing import Source
 
 CORRUPT = "_corrupt_record"
 BRONZE_ONLY = {"value", "source_file", "batch_id", "ingested_at", "ingest_date", "record_id"}

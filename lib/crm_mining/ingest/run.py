@@ -20,7 +20,7 @@ from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, quarantine, silver
 from crm_mining.ingest.batch import BatchJob, utc_now, write_audit
-from crm_mining.ingest.sources import SOURCES, Source, Stream
+from crm_mining.landing import SOURCES, Source, Stream
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)

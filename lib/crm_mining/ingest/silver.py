@@ -1,23 +1,33 @@
 """Valid records -> the silver tables' shape (docs/data_contract.md "Silver tables"), and their constraints.
 
-Money is converted to the base currency with the rate used kept beside it; PII never reaches silver
-(names, phone, national id, address and email are dropped, birth date becomes birth year, phone
-numbers and emails in interaction text are masked).
+Each source has its spec (DDL, constraints) and one small function that derives its silver columns.
+Money is converted to the base currency with the rate used kept beside it; PII never reaches silver:
+the columns the landing contract marks PII are dropped before anything else, the birth date becomes the
+birth year, and phone numbers and emails in interaction text are masked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import StructType
 
+from crm_mining import landing
 from crm_mining.ingest.validate import Rules, fx_map
 
 METADATA = ("batch_id", "source_file", "ingested_at")
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE = r"\+?\d[\d ().-]{6,}\d"
+
+
+Derivation = Callable[[DataFrame, Rules], DataFrame]
+
+
+def same_columns(df: DataFrame, rules: Rules) -> DataFrame:
+    return df
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,74 @@ class SilverSpec:
     checks: dict[str, str] = field(default_factory=dict)
     # Parent columns the silver row takes from its parent table (see Source.parent).
     parent_columns: tuple[str, ...] = ()
+    # Adds the silver columns a source derives (base-currency money, dates, masks); the landing
+    # columns pass through by name. Runs after the contract's PII columns are dropped.
+    derive: Derivation = same_columns
+
+
+def rate_of(currency: str, rules: Rules) -> Column:
+    """Units of base currency per unit of the currency in column ``currency``."""
+    return F.element_at(fx_map(rules), F.col(currency))
+
+
+def in_base(column: str, rate: Column) -> Column:
+    return F.col(column) * rate
+
+
+def mask_pii(text: Column) -> Column:
+    """Replace emails and phone-number-like digit runs with placeholders."""
+    return F.regexp_replace(F.regexp_replace(text, EMAIL, "[email]"), PHONE, "[phone]")
+
+
+def customers_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    # The birth date identifies a person too well for silver; the year is enough for age bands.
+    return df.withColumn("birth_year", F.year("birth_date"))
+
+
+def accounts_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    return df.withColumn("credit_limit_base", in_base("credit_limit", rate_of("currency", rules)))
+
+
+def balances_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    rate = rate_of("currency", rules)
+    return df.withColumns(
+        {
+            "product_code": F.col("parent_product_code"),
+            "balance_base": in_base("balance", rate),
+            "credit_limit_base": in_base("credit_limit", rate),
+        }
+    )
+
+
+def transactions_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    rate = rate_of("currency", rules)
+    return df.withColumns(
+        {
+            "txn_date": F.to_date("txn_ts"),
+            "txn_month": F.trunc("txn_ts", "month"),
+            "fx_rate": rate,
+            "amount_base": F.col("amount") * rate,
+            "product_code": F.col("parent_product_code"),
+        }
+    )
+
+
+def repayments_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    # Repayments carry no currency of their own: they are in their account's currency.
+    rate = rate_of("parent_currency", rules)
+    return df.withColumns(
+        {
+            "product_code": F.col("parent_product_code"),
+            "amount_due_base": in_base("amount_due", rate),
+            "amount_paid_base": in_base("amount_paid", rate),
+        }
+    )
+
+
+def interactions_silver(df: DataFrame, rules: Rules) -> DataFrame:
+    return df.withColumns(
+        {"interaction_date": F.to_date("interaction_ts"), "text_masked": mask_pii(F.col("text"))}
+    )
 
 
 SILVER: dict[str, SilverSpec] = {
@@ -40,6 +118,7 @@ SILVER: dict[str, SilverSpec] = {
             "join_date date"
         ),
         ("customer_id", "join_date"),
+        derive=customers_silver,
     ),
     "accounts": SilverSpec(
         (
@@ -48,6 +127,7 @@ SILVER: dict[str, SilverSpec] = {
         ),
         ("account_id", "customer_id", "product_code", "open_date"),
         {"credit_limit_not_negative": "credit_limit_base IS NULL OR credit_limit_base >= 0"},
+        derive=accounts_silver,
     ),
     "balances": SilverSpec(
         (
@@ -57,6 +137,7 @@ SILVER: dict[str, SilverSpec] = {
         ("account_id", "customer_id", "month_end", "balance_base"),
         {},
         ("product_code",),
+        derive=balances_silver,
     ),
     "transactions": SilverSpec(
         (
@@ -73,6 +154,7 @@ SILVER: dict[str, SilverSpec] = {
             "txn_month_first_day": "day(txn_month) = 1",
         },
         ("product_code",),
+        derive=transactions_silver,
     ),
     "repayments": SilverSpec(
         (
@@ -85,6 +167,7 @@ SILVER: dict[str, SilverSpec] = {
             "amounts_not_negative": "amount_due_base >= 0 AND amount_paid_base >= 0",
         },
         ("product_code", "currency"),
+        derive=repayments_silver,
     ),
     "interactions": SilverSpec(
         (
@@ -92,6 +175,7 @@ SILVER: dict[str, SilverSpec] = {
             "interaction_date date, kind string, channel string, text_masked string"
         ),
         ("interaction_id", "customer_id", "interaction_ts"),
+        derive=interactions_silver,
     ),
 }
 
@@ -107,94 +191,11 @@ def schema(source: str) -> StructType:
     )
 
 
-def in_base(column: str, rate: Column) -> Column:
-    return (F.col(column) * rate).alias(f"{column}_base")
-
-
-def mask_pii(text: Column) -> Column:
-    """Replace emails and phone-number-like digit runs with placeholders."""
-    return F.regexp_replace(F.regexp_replace(text, EMAIL, "[email]"), PHONE, "[phone]")
-
-
 def conformed(df: DataFrame, source: str, rules: Rules) -> DataFrame:
-    """Typed valid records of ``source`` -> rows of ``silver.<source>`` (parent columns prefixed ``parent_``)."""
-    meta = [F.col(c) for c in METADATA]
-    if source == "products":
-        cols = [F.col("product_code"), "product_name", "category", "is_credit"]
-    elif source == "customers":
-        cols = [
-            "customer_id",
-            F.year("birth_date").alias("birth_year"),
-            "gender",
-            "marital_status",
-            "occupation",
-            "education",
-            "region",
-            "income_band",
-            "join_date",
-        ]
-    elif source == "accounts":
-        rate = F.element_at(fx_map(rules), F.col("currency"))
-        cols = [
-            "account_id",
-            "customer_id",
-            "product_code",
-            "open_date",
-            "close_date",
-            "status",
-            in_base("credit_limit", rate),
-            "currency",
-        ]
-    elif source == "balances":
-        rate = F.element_at(fx_map(rules), F.col("currency"))
-        cols = [
-            "account_id",
-            "customer_id",
-            F.col("parent_product_code").alias("product_code"),
-            "month_end",
-            in_base("balance", rate),
-            in_base("credit_limit", rate),
-        ]
-    elif source == "transactions":
-        rate = F.element_at(fx_map(rules), F.col("currency"))
-        cols = [
-            "txn_id",
-            "account_id",
-            "customer_id",
-            "txn_ts",
-            F.to_date("txn_ts").alias("txn_date"),
-            F.trunc("txn_ts", "month").alias("txn_month"),
-            "amount",
-            "currency",
-            rate.alias("fx_rate"),
-            (F.col("amount") * rate).alias("amount_base"),
-            "direction",
-            "channel",
-            "merchant_category",
-            F.col("parent_product_code").alias("product_code"),
-        ]
-    elif source == "repayments":
-        rate = F.element_at(fx_map(rules), F.col("parent_currency"))
-        cols = [
-            "account_id",
-            "customer_id",
-            F.col("parent_product_code").alias("product_code"),
-            "month_end",
-            in_base("amount_due", rate),
-            in_base("amount_paid", rate),
-            "days_past_due",
-        ]
-    elif source == "interactions":
-        cols = [
-            "interaction_id",
-            "customer_id",
-            "interaction_ts",
-            F.to_date("interaction_ts").alias("interaction_date"),
-            "kind",
-            "channel",
-            mask_pii(F.col("text")).alias("text_masked"),
-        ]
-    else:
-        raise ValueError(f"unknown source {source}")
-    shaped = df.select(*cols, *meta)
-    return shaped.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in schema(source).fields])
+    """Typed valid records of ``source`` -> rows of ``silver.<source>`` (parent columns prefixed ``parent_``).
+
+    The contract's PII columns are dropped first, so no derivation can carry them into silver.
+    """
+    public = df.drop(*landing.source(source).pii_columns)
+    derived = SILVER[source].derive(public, rules)
+    return derived.select(*[F.col(f.name).cast(f.dataType).alias(f.name) for f in schema(source).fields])

@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812
 
-from crm_mining.ingest.sources import Field, Source
+from crm_mining.landing import REASON_PRECEDENCE, Field, Source
 
-ROW_REASONS = (
-    "SCHEMA_DRIFT", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
-    "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE",
-)  # fmt: skip
-REASONS = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")
-DUPLICATE_REASONS = ("DUPLICATE", "NEAR_DUPLICATE")
 DATE_FORMAT = "yyyy-MM-dd"
 TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
 FLAGS = {"true": True, "false": False, "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False}
@@ -130,8 +124,8 @@ def fx_map(rules: Rules) -> Column:
 
 
 def first_failure(checks: list[Check]) -> Column:
-    """struct(reason, detail) of the first failing check in ``REASONS`` order, or null."""
-    ordered = sorted(checks, key=lambda c: REASONS.index(c.reason))
+    """struct(reason, detail) of the first failing check in ``REASON_PRECEDENCE`` order, or null."""
+    ordered = sorted(checks, key=lambda c: REASON_PRECEDENCE.index(c.reason))
     result = F.lit(None).cast("struct<reason:string,detail:string>")
     for check in reversed(ordered):
         hit = F.struct(F.lit(check.reason).alias("reason"), check.detail.alias("detail"))

@@ -1,7 +1,10 @@
-"""What each landing source looks like: format, folder, columns, natural key and the type of each field.
+"""The landing contract: for each landing source, its folder and formats, its columns and their types,
+which columns are PII, its natural key, and the reason codes a rejected record can get.
 
-The contract is docs/data_contract.md ("Landing zone"). Every landing value is read as a string; the
-``Field.kind`` says how ``validate`` types and checks it.
+It is the one place the landing zone is spelled out: ``generate`` writes from it, ``ingest`` validates and
+conforms from it, and silver drops the columns it marks PII. docs/data_contract.md ("Landing zone") is
+the prose. Every landing value is read as a string; ``Field.kind`` says how ingest types and checks it.
+Nothing here imports pyspark, so the CLI and the stage registry can use it cheaply.
 """
 
 from __future__ import annotations
@@ -17,6 +20,20 @@ from crm_mining.domain import (
     MERCHANT_CATEGORIES,
     PRODUCT_CODES,
 )
+
+# Reason codes, in the order docs/data_contract.md lists them.
+REASON_CODES = (
+    "MALFORMED_ROW", "BAD_NUMBER", "BAD_DATE", "MISSING_ID", "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN",
+    "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE", "UNKNOWN_CODE", "SCHEMA_DRIFT",
+)  # fmt: skip
+# A record gets the first code that applies, in this order; the row checks come before the key checks.
+ROW_REASONS = (
+    "SCHEMA_DRIFT", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
+    "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE",
+)  # fmt: skip
+REASON_PRECEDENCE = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")
+# Counted as `duplicates` in the audit; every other code as `quarantined`.
+DUPLICATE_REASONS = ("DUPLICATE", "NEAR_DUPLICATE")
 
 Kind = Literal[
     "id", "text", "code", "date", "timestamp", "amount", "money", "number", "count", "flag", "currency", "pii"
@@ -61,6 +78,11 @@ class Source:
     @property
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def pii_columns(self) -> list[str]:
+        """Columns kept in bronze only: silver drops them."""
+        return [f.name for f in self.fields if f.kind == "pii"]
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -186,5 +208,13 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
+SOURCE_NAMES = tuple(s.name for s in SOURCES)
+
+
 def source(name: str) -> Source:
     return next(s for s in SOURCES if s.name == name)
+
+
+def stream(name: str) -> tuple[Source, Stream]:
+    """The source and stream of a stream name (e.g. ``transactions_csv``)."""
+    return next((s, st) for s in SOURCES for st in s.streams if st.name == name)

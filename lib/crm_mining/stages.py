@@ -1,0 +1,172 @@
+"""The stage registry: one declaration per stage, and every door comes from it.
+
+A stage is one library function ``fn(spark, config) -> summary dict``. Its ``Stage`` entry below says
+what it is called, what it reads and writes (logical tables of ``crm_mining.tables.TABLES``), which
+config sections it uses, its CLI shorthands, and whether ``crm-mining pipeline`` runs it. From this
+list come the CLI subcommands (``cli.py``), the ``jobs/<stage>.py`` spark-submit scripts, the
+pipeline order (``pipeline.py``), the notebooks' stage list and the README's stage table.
+
+Each ``run`` is a small function that imports its stage only when called, so ``crm-mining --help``
+starts neither pyspark nor the JVM, and a reader can follow it to the code. A stage that is not built
+yet has ``run=None``: the CLI says so and exits 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crm_mining.landing import SOURCE_NAMES
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from crm_mining.config import Config
+
+StageFunction = Callable[["SparkSession", "Config"], dict]
+
+
+@dataclass(frozen=True)
+class Shorthand:
+    """A CLI flag that stands for one config key, e.g. ``--customers N`` = ``--set generate.customers=N``."""
+
+    flag: str
+    kind: type
+    key: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # the CLI subcommand and jobs/<name>.py
+    help: str
+    run: StageFunction | None  # None: not built yet
+    reads: tuple[str, ...] = ()  # logical tables (tables.TABLES)
+    writes: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()  # Config sections the stage reads
+    shorthands: tuple[Shorthand, ...] = ()
+    in_pipeline: bool = True
+    # Why ``crm-mining pipeline`` does not run it (required when in_pipeline is False).
+    outside_pipeline_because: str = ""
+    files: str = ""  # what the stage reads or writes outside Delta tables, if anything
+    issue: str = ""  # the issue that builds it, while it is not built
+
+    @property
+    def built(self) -> bool:
+        return self.run is not None
+
+
+# -- the stages' functions, imported when called --------------------------------------
+
+
+def run_generate(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.generate import generate_lake
+
+    return generate_lake(spark, config)
+
+
+def run_ingest(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.ingest import ingest_lake
+
+    return ingest_lake(spark, config)
+
+
+def run_features(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.features import build_features
+
+    return build_features(spark, config)
+
+
+def run_lifecycle(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.lifecycle import build_lifecycle
+
+    return build_lifecycle(spark, config)
+
+
+SIZE = (
+    Shorthand("--customers", int, "generate.customers"),
+    Shorthand("--months", int, "generate.months"),
+    Shorthand("--seed", int, "generate.seed"),
+)
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "generate",
+        "write a synthetic bank lake (landing files + ground truth)",
+        run_generate,
+        settings=("generate",),
+        shorthands=SIZE,
+        files="writes landing/ and truth/ files; skipped when the same lake is there",
+    ),
+    Stage(
+        "ingest",
+        "landing -> bronze -> silver Delta tables, with quarantine and audit",
+        run_ingest,
+        writes=(
+            *(f"bronze.{s}" for s in SOURCE_NAMES),
+            *(f"silver.{s}" for s in SOURCE_NAMES),
+            "ops.quarantine",
+            "ops.ingest_audit",
+        ),
+        settings=("ingest",),
+        files="reads landing/ files",
+    ),
+    Stage(
+        "features",
+        "customer 360 features, labels and RFM per snapshot",
+        run_features,
+        reads=tuple(f"silver.{s}" for s in SOURCE_NAMES if s != "products"),
+        writes=("gold.customer_features", "gold.labels", "gold.rfm"),
+        settings=("input", "features", "labels", "rfm"),
+        shorthands=(Shorthand("--snapshot-count", int, "features.snapshot_count"),),
+    ),
+    Stage(
+        "lifecycle",
+        "lifecycle stages, SCD2 history, transitions, actions and customer value",
+        run_lifecycle,
+        reads=("gold.customer_features", "silver.transactions"),
+        writes=(
+            "gold.lifecycle_stage",
+            "gold.lifecycle_history",
+            "gold.lifecycle_transitions",
+            "gold.lifecycle_actions",
+            "gold.customer_value",
+        ),
+        settings=("input", "lifecycle", "value"),
+    ),
+    Stage("rules", "FPGrowth cross-sell rules and next-best-offer", None, issue="cross-sell"),
+    Stage("segment", "KMeans customer segments with profiles", None, issue="segmentation"),
+    Stage("train", "train churn and credit-risk models", None, issue="models"),
+    Stage("score", "batch-score customers with reasons", None, issue="models"),
+    Stage("report", "HTML report of the mining results", None, issue="pipeline and report"),
+)
+
+
+def stage(name: str) -> Stage:
+    return next(s for s in STAGES if s.name == name)
+
+
+def pipeline_stages() -> tuple[Stage, ...]:
+    """The stages ``crm-mining pipeline`` runs, in order: every built stage that belongs to it."""
+    return tuple(s for s in STAGES if s.built and s.in_pipeline)
+
+
+def stage_table() -> str:
+    """The README's table of stages (Markdown), generated from the registry."""
+    order = {s.name: i for i, s in enumerate(pipeline_stages(), start=1)}
+    rows = [
+        "| # | stage | what it does | reads | writes | config | built |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in STAGES:
+        place = str(order.get(s.name, "–"))
+        what = f"{s.help} ({s.files})" if s.files else s.help
+        built = "yes" if s.built else f"not yet ({s.issue})"
+        rows.append(
+            f"| {place} | `{s.name}` | {what} | {names(s.reads)} | {names(s.writes)} | {names(s.settings)} | {built} |"
+        )
+    return "\n".join(rows)
+
+
+def names(items: tuple[str, ...]) -> str:
+    return ", ".join(f"`{item}`" for item in items) or "–"

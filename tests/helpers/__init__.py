@@ -1,0 +1,1 @@
+"""Builders shared by test modules (import as ``from helpers.x import ...``)."""
