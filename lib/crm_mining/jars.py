@@ -9,12 +9,14 @@ Order of resolution for a local session:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pyspark
 
@@ -47,9 +49,39 @@ def jars_in(folder: str | Path) -> list[str]:
     return jars
 
 
+def cache_dir() -> Path:
+    return Path(os.environ.get("CRM_MINING_CACHE", Path.home() / ".cache" / "crm-mining"))
+
+
 def maven_cache_dir(coordinate: str) -> Path:
-    base = Path(os.environ.get("CRM_MINING_CACHE", Path.home() / ".cache" / "crm-mining"))
-    return base / "jars" / coordinate.replace(":", "_")
+    return cache_dir() / "jars" / coordinate.replace(":", "_")
+
+
+def resolution_record(coordinate: str, ivy_dir: str | None) -> Path:
+    """Where the jar list of one Ivy resolution (coordinate, Ivy folder) is remembered."""
+    key = hashlib.sha256(f"{coordinate}|{ivy_dir or ''}".encode()).hexdigest()[:12]
+    return cache_dir() / "resolved" / f"{coordinate.replace(':', '_')}-{key}.txt"
+
+
+def remembered_jars(coordinate: str, ivy_dir: str | None) -> list[str] | None:
+    """The jars an earlier Ivy resolution of ``coordinate`` found, if every one of them is still there.
+
+    Reusing them skips Ivy: no resolution report on every run, and a faster start.
+    """
+    record = resolution_record(coordinate, ivy_dir)
+    if not record.is_file():
+        return None
+    jars = [line for line in record.read_text().splitlines() if line]
+    return jars if jars and all(Path(j).is_file() for j in jars) else None
+
+
+def remember_jars(coordinate: str, ivy_dir: str | None, spark_jars: str) -> None:
+    """Record the jars Ivy resolved (``spark.jars`` of the session it started, as file URIs)."""
+    jars = [unquote(urlparse(j).path) if j.startswith("file:") else j for j in spark_jars.split(",") if j]
+    if jars and any("delta-spark" in Path(j).name for j in jars):
+        record = resolution_record(coordinate, ivy_dir)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text("\n".join(jars) + "\n")
 
 
 POM_TEMPLATE = """<project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -23,8 +23,17 @@ from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
 from crm_mining.config import Config
-from crm_mining.config.runtime import SparkSettings
-from crm_mining.jars import DeltaJarsError, delta_coordinate, jars_in, resolve_with_maven, unresolved_message
+from crm_mining.config.runtime import LakeSettings, SparkSettings
+from crm_mining.jars import (
+    DeltaJarsError,
+    delta_coordinate,
+    jars_in,
+    remember_jars,
+    remembered_jars,
+    resolve_with_maven,
+    unresolved_message,
+)
+from crm_mining.tables import URI_SCHEME, absolute
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +60,10 @@ def get_spark(config: Config | None = None, verbose: bool = False) -> SparkSessi
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    spark = submitted_session(settings) if launched_by_spark_submit() else local_session(settings)
+    if launched_by_spark_submit():
+        spark = submitted_session(settings)
+    else:
+        spark = local_session(settings, warehouse_dir((config or Config()).lake))
     set_log_level(spark, "INFO" if verbose else settings.log_level)
     return spark
 
@@ -87,17 +99,30 @@ def ship_wheels_to_executors(spark: SparkSession) -> None:
         log.info("shipped %s to executors as %s", local, os.path.basename(copy))
 
 
-def local_session(settings: SparkSettings) -> SparkSession:
+def warehouse_dir(lake: LakeSettings) -> str | None:
+    """Spark's warehouse folder inside the lake (path mode), so no ``spark-warehouse/`` is left in the
+    working folder; None in catalog mode, where the catalog decides."""
+    if lake.mode != "path" or URI_SCHEME.match(lake.root):
+        return None
+    return os.path.join(absolute(lake.root), "_spark_warehouse")
+
+
+def local_session(settings: SparkSettings, warehouse: str | None = None) -> SparkSession:
     """Local session with Delta; resolves Delta's jars as described in ``crm_mining.jars``."""
     # Python workers run the driver's interpreter (the venv), not whatever `python3` is on PATH:
     # pandas UDFs unpickle crm_mining functions there.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     jars_dir = settings.jars_dir or os.environ.get("CRM_MINING_JARS_DIR")
     if jars_dir:
-        return local_builder(settings, jars=jars_in(jars_dir)).getOrCreate()
+        return local_builder(settings, jars_in(jars_dir), warehouse=warehouse).getOrCreate()
     coordinate = delta_coordinate(settings.delta_version)
+    remembered = remembered_jars(coordinate, settings.ivy_dir)
+    if remembered:
+        return local_builder(settings, remembered, warehouse=warehouse).getOrCreate()
     try:
-        return local_builder(settings, packages=coordinate).getOrCreate()
+        spark = local_builder(settings, packages=coordinate, warehouse=warehouse).getOrCreate()
+        remember_jars(coordinate, settings.ivy_dir, spark.sparkContext.getConf().get("spark.jars", ""))
+        return spark
     except PySparkRuntimeError as exc:
         if "JAVA_GATEWAY_EXITED" not in str(exc):
             raise
@@ -110,10 +135,15 @@ def local_session(settings: SparkSettings) -> SparkSession:
             raise DeltaJarsError(
                 unresolved_message(coordinate, f"the Maven fallback failed: {maven_error}")
             ) from None
-        return local_builder(settings, jars=jars).getOrCreate()
+        return local_builder(settings, jars, warehouse=warehouse).getOrCreate()
 
 
-def local_builder(settings: SparkSettings, packages: str | None = None, jars: list[str] | None = None):
+def local_builder(
+    settings: SparkSettings,
+    jars: list[str] | None = None,
+    packages: str | None = None,
+    warehouse: str | None = None,
+):
     log4j = resources.files("crm_mining") / "resources" / "log4j2.properties"
     builder = (
         SparkSession.builder.master(settings.master)
@@ -135,6 +165,8 @@ def local_builder(settings: SparkSettings, packages: str | None = None, jars: li
             builder = builder.config("spark.jars.ivy", os.path.expanduser(settings.ivy_dir))
     if jars:
         builder = builder.config("spark.jars", ",".join(jars))
+    if warehouse:
+        builder = builder.config("spark.sql.warehouse.dir", warehouse)
     for key, value in settings.conf.items():
         builder = builder.config(key, value)
     return builder
