@@ -57,6 +57,10 @@ def test_overrides_and_lakehouse_apply():
         ("lake.mode=catalog", "'lake.catalog' is required when 'lake.mode' is catalog"),
         ("rfm.segments=[{name: X, r: [0, 5]}]", "'rfm.segments[0].r' = [0, 5] is out of range"),
         ("generate=5", "--set expects section.key=value"),
+        ("ingest.fx_rates={EUR: 1.0, USD: 0}", "'ingest.fx_rates' must all be > 0; got {'USD': 0.0}"),
+        ("ingest.fx_rates={EUR: 1.0, USD: -1}", "must all be > 0; got {'USD': -1.0}"),
+        ("ingest.base_currency=CHF", "'ingest.base_currency' = 'CHF' has no rate in 'ingest.fx_rates'"),
+        ("ingest.base_currency=usd", "'ingest.fx_rates' of the base currency USD must be 1.0"),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_allowed(override, message):

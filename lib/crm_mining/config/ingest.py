@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crm_mining.config.validate import ConfigError
+
 
 @dataclass(frozen=True)
 class IngestSettings:
@@ -22,3 +24,21 @@ class IngestSettings:
     # per-file work on the driver (file list, CSV headers); a larger backlog runs as several batches.
     max_files_per_batch: int = field(default=1000, metadata={"min": 1})
     optimize: bool = True
+
+    def validate(self, path: str) -> None:
+        """Rates must be usable before anything is written: a bad rate used to fail at the silver write,
+        after bronze had committed."""
+        bad = {code: rate for code, rate in self.fx_rates.items() if not rate > 0}
+        if bad:
+            raise ConfigError(f"'{path}.fx_rates' must all be > 0; got {bad}")
+        rates = {code.upper(): rate for code, rate in self.fx_rates.items()}
+        base = self.base_currency.upper()
+        if base not in rates:
+            raise ConfigError(
+                f"'{path}.base_currency' = {self.base_currency!r} has no rate in '{path}.fx_rates' "
+                f"(known: {', '.join(sorted(rates))})"
+            )
+        if rates[base] != 1.0:
+            raise ConfigError(
+                f"'{path}.fx_rates' of the base currency {base} must be 1.0 (units of base per unit), got {rates[base]}"
+            )
