@@ -136,22 +136,37 @@ def source_name(config: Config) -> str:
 def read_source(spark: SparkSession, config: Config) -> DataFrame:
     """Read the user's table or files as configured by ``input.source`` and ``input.location``."""
     settings = config.input
-    location = settings.location
-    if not location:
+    if not settings.location:
         raise InputError(f"input.location is required when input.source is {settings.source!r}")
+    return read_user_data(
+        spark,
+        settings.source,
+        settings.location,
+        settings.csv_options,
+        f"transactions ({source_name(config)})",
+    )
+
+
+def read_user_data(
+    spark: SparkSession, source: str, location: str, csv_options: dict[str, str], what: str
+) -> DataFrame:
+    """A user's table or files: ``source`` delta_table / delta_path / parquet / csv at ``location``.
+
+    Raises InputError "cannot read <what>: <Spark's first line>" when Spark cannot read it.
+    """
     try:
-        if settings.source == "delta_table":
+        if source == "delta_table":
             return spark.read.table(location)
-        if settings.source == "delta_path":
+        if source == "delta_path":
             return spark.read.format("delta").load(location)
-        if settings.source == "parquet":
+        if source == "parquet":
             return spark.read.parquet(location)
-        if settings.source == "csv":
-            return spark.read.options(**settings.csv_options).csv(location)
+        if source == "csv":
+            return spark.read.options(**csv_options).csv(location)
     except Exception as exc:  # Spark's AnalysisException text names the path; keep the first line only
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read transactions ({source_name(config)}): {first_line}") from None
-    raise InputError(f"unsupported input.source {settings.source!r}")
+        raise InputError(f"cannot read {what}: {first_line}") from None
+    raise InputError(f"unsupported source {source!r} for {what}")
 
 
 def resolve_columns(raw: DataFrame, config: Config) -> dict[str, str]:

@@ -83,6 +83,12 @@ def run_lifecycle(spark: SparkSession, config: Config) -> dict:
     return build_lifecycle(spark, config)
 
 
+def run_rules(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.rules import mine_rules
+
+    return mine_rules(spark, config)
+
+
 SIZE = (
     Shorthand("--customers", int, "generate.customers"),
     Shorthand("--months", int, "generate.months"),
@@ -134,7 +140,24 @@ STAGES: tuple[Stage, ...] = (
         ),
         settings=("input", "lifecycle", "value"),
     ),
-    Stage("rules", "FPGrowth cross-sell rules and next-best-offer", None, issue="cross-sell"),
+    Stage(
+        "rules",
+        "FPGrowth cross-sell rules, coverage gaps, next-best-offers, risk rules",
+        run_rules,
+        reads=("gold.customer_features", "gold.labels"),
+        writes=(
+            "gold.frequent_itemsets",
+            "gold.cross_sell_rules",
+            "gold.product_coverage",
+            "gold.product_depth",
+            "gold.risk_rules",
+            "gold.offer_exclusions",
+            "gold.next_best_offers",
+            "gold.offer_evaluation",
+            "gold.exclusion_validation",
+        ),
+        settings=("rules",),
+    ),
     Stage("segment", "KMeans customer segments with profiles", None, issue="segmentation"),
     Stage("train", "train churn and credit-risk models", None, issue="models"),
     Stage("score", "batch-score customers with reasons", None, issue="models"),

@@ -50,6 +50,17 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.frequent_itemsets": TableSpec(("snapshot_date",), "FPGrowth frequent itemsets per basket source"),
+    "gold.cross_sell_rules": TableSpec(
+        ("snapshot_date",), "association rules with support, confidence, lift, leverage, conviction, counts"
+    ),
+    "gold.product_coverage": TableSpec((), "target-product coverage and gap among each product's holders"),
+    "gold.product_depth": TableSpec((), "customers, activity, churn and default by products held (1-4+)"),
+    "gold.risk_rules": TableSpec(("snapshot_date",), "attribute bands -> risk level rules, exclusion flag"),
+    "gold.offer_exclusions": TableSpec(("snapshot_date",), "customers and products kept out of offers, why"),
+    "gold.next_best_offers": TableSpec(("snapshot_date",), "top-k products not held per customer, with rule"),
+    "gold.offer_evaluation": TableSpec((), "offers vs products opened later: rules, popularity, random"),
+    "gold.exclusion_validation": TableSpec((), "future default rate of excluded vs kept customers"),
 }
 
 
