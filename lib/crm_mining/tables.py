@@ -49,6 +49,20 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.customer_segments": TableSpec(
+        ("snapshot_date",), "KMeans segment id, name and distance to the centroid per customer and snapshot"
+    ),
+    "gold.segment_profiles": TableSpec(
+        ("snapshot_date",),
+        "per segment: size, feature means/medians, top products, lifecycle mix, rates, value",
+    ),
+    "gold.segment_k_selection": TableSpec(
+        (), "silhouette, cost and smallest share per k of each segment model fit"
+    ),
+    "gold.segment_migration": TableSpec(
+        (), "customers moving between segments from one snapshot to the next"
+    ),
+    "gold.segment_stability": TableSpec((), "adjusted Rand index between the segment model and a refit"),
 }
 
 
