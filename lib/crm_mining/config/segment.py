@@ -10,50 +10,49 @@ from crm_mining.config.validate import ConfigError
 
 
 def default_features() -> list[str]:
-    """Behavioural features a bank segments on: value, activity, product depth, channel mix and tenure."""
+    """Behavioural features a bank segments on: value, activity, product depth, channel mix and tenure.
+
+    Demographics (age, occupation) are left out on purpose: segments then describe behaviour, and
+    demographics are read off the profiles (see docs/segment.md for the ARI with and without them).
+    """
     return [
         "balance_3m_avg",
-        "balance_deposit",
-        "balance_credit",
         "spend_365d",
         "inflow_365d",
         "txn_count_365d",
         "recency_days",
         "product_count",
-        "has_payroll",
-        "has_vip",
-        "has_td",
-        "has_mortgage",
-        "has_mobile",
-        "channel_share_mobile",
-        "channel_share_online",
-        "channel_share_branch",
+        "channel_share_atm",
         "channel_share_pos",
+        "channel_share_online",
+        "channel_share_mobile",
+        "channel_share_branch",
         "channel_share_phone",
         "tenure_months",
     ]
 
 
 def default_log1p_columns() -> list[str]:
-    return [
-        "balance_3m_avg",
-        "balance_deposit",
-        "balance_credit",
-        "spend_365d",
-        "inflow_365d",
-        "txn_count_365d",
-        "recency_days",
-    ]
+    return ["balance_3m_avg", "spend_365d", "inflow_365d", "txn_count_365d", "recency_days"]
 
 
 def default_profile_columns() -> list[str]:
     return [
         "age_years",
         "balance_total",
+        "balance_deposit",
+        "balance_credit",
         "txn_count_90d",
         "active_product_count",
+        "has_payroll",
         "has_cc",
+        "has_mortgage",
+        "has_vip",
+        "has_td",
+        "has_funds",
         "credit_utilisation",
+        "max_dpd_12m",
+        "all_accounts_closed",
     ]
 
 
@@ -79,14 +78,14 @@ def rule(term: str, feature: str, above: float | None = None, below: float | Non
 
 def default_qualifiers() -> list[NameRule]:
     return [
-        rule("affluent", "balance_3m_avg", above=2.0),
+        rule("inactive", "txn_count_365d", below=0.3),
+        rule("affluent", "balance_total", above=2.0),
         rule("senior", "age_years", above=1.25),
         rule("young", "age_years", below=0.8),
-        rule("inactive", "txn_count_365d", below=0.3),
         rule("digital", "channel_share_mobile", above=1.4),
         rule("branch-loyal", "channel_share_branch", above=1.6),
         rule("highly active", "txn_count_365d", above=1.4),
-        rule("low-balance", "balance_3m_avg", below=0.5),
+        rule("low-balance", "balance_total", below=0.5),
         rule("multi-product", "product_count", above=1.3),
         rule("new", "tenure_months", below=0.5),
         rule("long-standing", "tenure_months", above=1.5),
@@ -95,6 +94,7 @@ def default_qualifiers() -> list[NameRule]:
 
 def default_nouns() -> list[NameRule]:
     return [
+        rule("leavers", "all_accounts_closed", above=3.0),
         rule("borrowers", "balance_credit", above=1.8),
         rule("savers", "balance_deposit", above=1.5),
         rule("card users", "has_cc", above=1.5),
@@ -131,6 +131,8 @@ class SegmentSettings:
     max_iter: int = field(default=50, metadata={"min": 1})
     tol: float = field(default=1e-4, metadata={"min": 0.0})
     seed: int = 42
+    # KMeans runs per k (seeds seed, seed+1, ...); the lowest training cost wins, as scikit-learn's n_init.
+    n_init: int = field(default=5, metadata={"min": 1, "max": 50})
     # true: fit a new model even if a saved one exists (the CLI's --refit).
     refit: bool = False
     # With a saved model and no refit: also refit at the saved k and record the ARI between the two.

@@ -184,8 +184,8 @@ def stability(
 ) -> tuple[str, float, int] | None:
     """(reference, ARI, customers) between the current model and a refit (or the model a refit replaced)."""
     if fit is None and settings.stability_check:
-        # Another seed, so the check also measures sensitivity to KMeans' initialisation.
-        refit_settings = dataclasses.replace(settings, k=info.k, seed=settings.seed + 1)
+        # Other seeds, so the check also measures sensitivity to KMeans' initialisation.
+        refit_settings = dataclasses.replace(settings, k=info.k, seed=settings.seed + settings.n_init)
         refit = fit_segmentation(target, refit_settings, "refit", source)
         reference, other = f"refit k={info.k} seed={refit_settings.seed}", refit.pipeline
     elif fit is not None and replaced is not None and compatible(replaced[1], info):

@@ -68,7 +68,7 @@ def preprocessing(settings: SegmentSettings) -> Pipeline:
     )
 
 
-def kmeans(settings: SegmentSettings, k: int) -> KMeans:
+def kmeans(settings: SegmentSettings, k: int, seed: int) -> KMeans:
     return KMeans(
         featuresCol=SCALED,
         predictionCol=CLUSTER,
@@ -77,7 +77,7 @@ def kmeans(settings: SegmentSettings, k: int) -> KMeans:
         initSteps=settings.init_steps,
         maxIter=settings.max_iter,
         tol=settings.tol,
-        seed=settings.seed,
+        seed=seed,
     )
 
 
@@ -94,7 +94,9 @@ def check_features_not_all_null(frame: DataFrame, settings: SegmentSettings, sou
 
 
 def fit_kmeans(scaled: DataFrame, settings: SegmentSettings, k: int) -> KMeansModel:
-    return kmeans(settings, k).fit(scaled)
+    """The lowest-cost of ``n_init`` KMeans runs (seeds seed .. seed + n_init - 1); ``scaled`` should be cached."""
+    runs = [kmeans(settings, k, settings.seed + i).fit(scaled) for i in range(settings.n_init)]
+    return min(runs, key=lambda m: m.summary.trainingCost)
 
 
 def smallest_share(model: KMeansModel) -> float:
