@@ -113,6 +113,7 @@ def test_segments_recover_the_latent_segments(spark, segmented):
         config,
         features=[*config.segment.features, "age_years"],
         categorical_features=["occupation"],
+        n_init=3,
     ).segment
     target = latest_target(spark, dataclasses.replace(config, segment=demographic), dates[-1])
     fit = fit_segmentation(target, demographic, "demographics", "sample lake")

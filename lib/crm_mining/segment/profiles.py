@@ -17,8 +17,9 @@ FEATURE_STAT = (
 
 def segmented_customers(segments: DataFrame, frame: DataFrame, columns: list[str]) -> DataFrame:
     """KEYS, customer_id, the unscaled ``columns`` and products, one row per customer and snapshot."""
+    products = F.col("products") if "products" in frame.columns else F.lit(None).cast("array<string>")
     return segments.join(frame, ["customer_id", "snapshot_date"]).select(
-        *KEYS, "customer_id", *columns, "products"
+        *KEYS, "customer_id", *columns, products.alias("products")
     )
 
 
