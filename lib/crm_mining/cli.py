@@ -70,12 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
             name, parents=[parent], help=command.help + note, description=command.help + note
         )
         for shorthand in command.shorthands:
-            cmd.add_argument(
-                shorthand.flag,
-                type=shorthand.kind,
-                dest=shorthand.key,
-                help=f"shorthand for --set {shorthand.key}=N",
-            )
+            if shorthand.kind is bool:  # a switch: given means true
+                cmd.add_argument(
+                    shorthand.flag,
+                    action="store_true",
+                    default=None,
+                    dest=shorthand.key,
+                    help=f"shorthand for --set {shorthand.key}=true",
+                )
+            else:
+                cmd.add_argument(
+                    shorthand.flag,
+                    type=shorthand.kind,
+                    dest=shorthand.key,
+                    help=f"shorthand for --set {shorthand.key}=N",
+                )
     return parser
 
 

@@ -89,6 +89,12 @@ def run_rules(spark: SparkSession, config: Config) -> dict:
     return mine_rules(spark, config)
 
 
+def run_segment(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.segment import segment_customers
+
+    return segment_customers(spark, config)
+
+
 SIZE = (
     Shorthand("--customers", int, "generate.customers"),
     Shorthand("--months", int, "generate.months"),
@@ -158,7 +164,22 @@ STAGES: tuple[Stage, ...] = (
         ),
         settings=("rules",),
     ),
-    Stage("segment", "KMeans customer segments with profiles", None, issue="segmentation"),
+    Stage(
+        "segment",
+        "KMeans customer segments with k selection, named profiles and stability",
+        run_segment,
+        reads=("gold.customer_features", "gold.labels", "gold.lifecycle_stage", "gold.customer_value"),
+        writes=(
+            "gold.customer_segments",
+            "gold.segment_profiles",
+            "gold.segment_k_selection",
+            "gold.segment_migration",
+            "gold.segment_stability",
+        ),
+        settings=("segment",),
+        shorthands=(Shorthand("--refit", bool, "segment.refit"),),
+        files="saves the fitted model under <lake>/models/segment",
+    ),
     Stage("train", "train churn and credit-risk models", None, issue="models"),
     Stage("score", "batch-score customers with reasons", None, issue="models"),
     Stage("report", "HTML report of the mining results", None, issue="pipeline and report"),

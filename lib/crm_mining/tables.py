@@ -61,6 +61,20 @@ TABLES: dict[str, TableSpec] = {
     "gold.next_best_offers": TableSpec(("snapshot_date",), "top-k products not held per customer, with rule"),
     "gold.offer_evaluation": TableSpec((), "offers vs products opened later: rules, popularity, random"),
     "gold.exclusion_validation": TableSpec((), "future default rate of excluded vs kept customers"),
+    "gold.customer_segments": TableSpec(
+        ("snapshot_date",), "KMeans segment id, name and distance to the centroid per customer and snapshot"
+    ),
+    "gold.segment_profiles": TableSpec(
+        ("snapshot_date",),
+        "per segment: size, feature means/medians, top products, lifecycle mix, rates, value",
+    ),
+    "gold.segment_k_selection": TableSpec(
+        (), "silhouette, cost and smallest share per k of each segment model fit"
+    ),
+    "gold.segment_migration": TableSpec(
+        (), "customers moving between segments from one snapshot to the next"
+    ),
+    "gold.segment_stability": TableSpec((), "adjusted Rand index between the segment model and a refit"),
 }
 
 

@@ -58,6 +58,8 @@ def test_config_error_stops_before_spark_with_one_line(capsys):
 def test_shorthands_become_overrides():
     args = build_parser().parse_args(["generate", "--customers", "300", "--months", "6"])
     assert shorthand_overrides(args) == ["generate.customers=300", "generate.months=6"]
+    assert shorthand_overrides(build_parser().parse_args(["segment", "--refit"])) == ["segment.refit=True"]
+    assert shorthand_overrides(build_parser().parse_args(["segment"])) == []
 
 
 def test_console_script_and_job_scripts_are_thin_entry_points():

@@ -19,6 +19,7 @@ from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
 from crm_mining.config.rules import RulesSettings
 from crm_mining.config.runtime import LakeSettings, SparkSettings
+from crm_mining.config.segment import SegmentSettings
 from crm_mining.config.validate import ConfigError, build
 
 __all__ = ["Config", "ConfigError", "load_config", "parse_override"]
@@ -39,6 +40,7 @@ class Config:
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
+    segment: SegmentSettings = field(default_factory=SegmentSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

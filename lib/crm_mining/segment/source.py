@@ -1,0 +1,98 @@
+"""The customers to segment: gold.customer_features, or a customer-level table of your own (BYOD).
+
+``customer_frame`` returns customer_id (string), snapshot_date (date), the model features and the
+available profile columns (double), and ``products`` (array<string>, null when the source has none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
+
+from crm_mining import CrmMiningError
+from crm_mining.config import Config
+from crm_mining.config.segment import SegmentSettings
+from crm_mining.tables import Lake
+
+FEATURES = "gold.customer_features"
+
+
+def source_name(settings: SegmentSettings) -> str:
+    return (
+        FEATURES if settings.source == "lake" else f"segment.source={settings.source} at {settings.location}"
+    )
+
+
+def read_customers(spark: SparkSession, config: Config) -> DataFrame:
+    """The raw source table (lake features or the configured own table)."""
+    settings = config.segment
+    if settings.source == "lake":
+        return Lake(config).read(spark, FEATURES)
+    try:
+        if settings.source == "delta_table":
+            return spark.read.table(settings.location)
+        if settings.source == "delta_path":
+            return spark.read.format("delta").load(settings.location)
+        if settings.source == "parquet":
+            return spark.read.parquet(settings.location)
+        return spark.read.options(**settings.csv_options).csv(settings.location)
+    except Exception as exc:  # Spark's AnalysisException names the path; keep its first line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise CrmMiningError(f"cannot read customers ({source_name(settings)}): {first}") from None
+
+
+def profile_columns(settings: SegmentSettings, available: list[str]) -> list[str]:
+    """Model features then the configured profile columns the source has (no repeats)."""
+    model = {*settings.features, *settings.categorical_features}
+    extra = [c for c in settings.profile_columns if c in available and c not in model]
+    return [*settings.features, *extra]
+
+
+def customer_frame(raw: DataFrame, settings: SegmentSettings) -> DataFrame:
+    """customer_id, snapshot_date, features and profile columns as double, products (or null)."""
+    lake = settings.source == "lake"
+    id_column = "customer_id" if lake else settings.id_column
+    snapshot_column = "snapshot_date" if lake else settings.snapshot_column
+    needed = [id_column, *settings.features, *settings.categorical_features] + (
+        [snapshot_column] if snapshot_column else []
+    )
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise CrmMiningError(
+            f"{source_name(settings)} lacks column(s) {', '.join(missing)} that segment needs"
+        )
+    snapshot = (
+        F.to_date(F.col(snapshot_column))
+        if snapshot_column
+        else F.lit(settings.snapshot_date or dt.date.today())
+    )
+    products = F.col("products") if "products" in raw.columns else F.lit(None).cast("array<string>")
+    columns = profile_columns(settings, raw.columns)
+    return raw.select(
+        F.col(id_column).cast("string").alias("customer_id"),
+        snapshot.alias("snapshot_date"),
+        *[F.col(c).cast("double").alias(c) for c in columns],
+        *[F.col(c).cast("string").alias(c) for c in settings.categorical_features],
+        products.alias("products"),
+    )
+
+
+def snapshots_to_score(frame: DataFrame, settings: SegmentSettings) -> list[dt.date]:
+    """The target snapshot (configured or latest) and up to ``history_snapshots`` before it, oldest first."""
+    # One row per snapshot date: bounded by the number of snapshots, not by customers.
+    present = sorted(r.snapshot_date for r in frame.select("snapshot_date").distinct().collect())
+    if not present:
+        raise CrmMiningError(f"{source_name(settings)} has no customers to segment")
+    target = settings.snapshot_date or present[-1]
+    if target not in present:
+        raise CrmMiningError(
+            f"segment.snapshot_date {target} not in {source_name(settings)} (it has {present[0]} .. {present[-1]})"
+        )
+    earlier = (
+        [d for d in present if d < target][-settings.history_snapshots :]
+        if settings.history_snapshots
+        else []
+    )
+    return [*earlier, target]
