@@ -2,7 +2,9 @@
 
 Called from Structured Streaming's ``foreachBatch``. Every Delta write carries the stream's
 ``txnAppId`` and the micro-batch id as ``txnVersion``, so a batch retried after a crash is not written
-twice. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
+twice, and a run-independent ``userMetadata`` tag, so the retry finds the commits its crashed attempt made:
+it counts them from those commits and checks duplicates against silver as it was before its own write.
+A retry therefore gives the same silver, quarantine and audit as an uninterrupted run. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
 rules over a few columns of the cached checked batch, one counting aggregation, silver write,
 quarantine write, audit write, plus small Delta-log reads for commit metrics. Each step's seconds are
 in the batch's counts and the run summary (``step_seconds``).
@@ -15,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining.config import Config
@@ -61,35 +63,63 @@ def rules_for(config: Config, started_at: dt.datetime) -> validate.Rules:
     )
 
 
+# Commits searched, newest first, for a batch's own earlier commit. A retried batch comes right after
+# its crash, so its commits are among the last few of each table.
+OWN_COMMIT_SEARCH_DEPTH = 100
+
+
 def commit_version(spark: SparkSession, lake: Lake, name: str) -> int:
     return lake.delta(spark, name).history(1).first()["version"] if lake.exists(spark, name) else -1
+
+
+def batch_tag(job: BatchJob, batch_num: int) -> str:
+    """The userMetadata of every commit of one micro-batch. The same in every run (no run id): a batch
+    retried after a crash runs in a new run with the same checkpoint, and must recognise its own commits."""
+    return f"crm_mining.ingest:{job.stream.name}:{batch_num}"
+
+
+def own_commit(job: BatchJob, name: str, batch_num: int) -> Row | None:
+    """This micro-batch's commit to ``name`` (version, operationMetrics), by any attempt; None if none."""
+    if not job.lake.exists(job.spark, name):
+        return None
+    history = job.lake.delta(job.spark, name).history(OWN_COMMIT_SEARCH_DEPTH)
+    return (
+        history.where(F.col("userMetadata") == batch_tag(job, batch_num))
+        .select("version", "operationMetrics")
+        .first()
+    )
 
 
 def write_counted(
     job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False
 ) -> int | None:
-    """Append idempotently; return the commit's numOutputRows, or None when Delta skipped the write
-    because this micro-batch was already committed to ``name`` (a retried batch).
+    """Append idempotently; return the rows this micro-batch committed to ``name``.
 
-    The commit is recognised by its userMetadata (the batch id), so one Delta-log read per write suffices.
+    Delta skips the append when a crashed attempt of this batch already committed it (same txnAppId and
+    txnVersion); the count then comes from that earlier commit, found by its userMetadata. None only when
+    Delta skipped the write and the commit is no longer among the last ``OWN_COMMIT_SEARCH_DEPTH``.
     """
-    spark, lake = job.spark, job.lake
-    tag = f"{job.run_id}:{job.stream.name}:{batch_num}"
     options = {
         "txnAppId": f"crm_mining.ingest.{job.stream.name}",
         "txnVersion": str(batch_num),
-        "userMetadata": tag,
+        "userMetadata": batch_tag(job, batch_num),
     }
-    lake.write(df, name, mode="append", merge_schema=merge_schema, options=options)
-    last = lake.delta(spark, name).history(1).first()
-    if last["userMetadata"] != tag:
+    job.lake.write(df, name, mode="append", merge_schema=merge_schema, options=options)
+    commit = own_commit(job, name, batch_num)
+    if commit is None:
         return None
-    return int((last["operationMetrics"] or {}).get("numOutputRows", 0))
+    return int((commit["operationMetrics"] or {}).get("numOutputRows", 0))
 
 
-def pinned(job: BatchJob, name: str) -> DataFrame:
-    """``name`` as of its current version, so a recomputed cached batch never sees this batch's own writes."""
-    return job.lake.read(job.spark, name, version=commit_version(job.spark, job.lake, name))
+def pinned(job: BatchJob, name: str, batch_num: int | None = None) -> DataFrame:
+    """``name`` as of now, or as of just before this batch's own earlier commit (a retried batch).
+
+    So a recomputed cached batch never sees this batch's own writes, and a batch retried after a crash
+    does not take the rows it already wrote to silver for duplicates of themselves.
+    """
+    own = own_commit(job, name, batch_num) if batch_num is not None else None
+    version = own["version"] - 1 if own is not None else commit_version(job.spark, job.lake, name)
+    return job.lake.read(job.spark, name, version=version)
 
 
 def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
@@ -166,7 +196,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
             # Counted before the flag join, so a join that lost or repeated rows breaks the balance check.
             rows_read = checked.count()
         with step("duplicates"):
-            existing = pinned(job, f"silver.{source.name}")
+            existing = pinned(job, f"silver.{source.name}", batch_num)
             flags = validate.duplicate_flags(checked, source, existing, rules).persist()
             flags.count()
         classified = classify(job, checked, flags)
@@ -199,9 +229,12 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         checked.unpersist()
         if flags is not None:
             flags.unpersist()
-    if written is None or rejected is None:  # retried batch: Delta kept the earlier commit
+    if written is None or rejected is None:  # Delta kept a commit too old to find: count this attempt
         log.warning(
-            "%s: batch %s was already committed; counting it from this attempt", source.name, batch_id
+            "%s: batch %s was committed before, more than %d commits ago; counting it from this attempt",
+            source.name,
+            batch_id,
+            OWN_COMMIT_SEARCH_DEPTH,
         )
     counts = audit.BatchCounts(
         source.name,
