@@ -8,6 +8,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.config.rules import OfferSettings, RiskSettings
+from crm_mining.rules.baskets import category_baskets
 from crm_mining.rules.coverage import product_coverage, product_depth
 from crm_mining.rules.evaluation import offer_metrics, opened_products
 from crm_mining.rules.exclusions import offer_exclusions
@@ -289,3 +290,25 @@ def test_risk_rules_find_the_band_that_drives_the_risk(spark):
     matches = risk_rule_matches(baskets, flagged)
     assert sorted(r.customer_id for r in matches.collect()) == [f"r{i:02d}" for i in range(10)]
     assert {r.reason for r in matches.collect()} == {"RISK_RULE"}
+
+
+def test_merchant_category_baskets_per_customer_month(spark):
+    transactions = spark.createDataFrame(
+        [
+            ("a", dt.date(2025, 4, 3), "DEBIT", "GROCERY"),
+            ("a", dt.date(2025, 4, 9), "DEBIT", "GROCERY"),
+            ("a", dt.date(2025, 4, 20), "DEBIT", "FUEL"),
+            ("a", dt.date(2025, 4, 21), "CREDIT", "SALARY"),  # not spend
+            ("a", dt.date(2025, 6, 30), "DEBIT", "TRAVEL"),
+            ("a", dt.date(2025, 3, 31), "DEBIT", "HEALTH"),  # before the 3 months up to June
+            ("b", dt.date(2025, 5, 5), "DEBIT", None),  # no category: no basket
+            ("b", dt.date(2025, 7, 1), "DEBIT", "RETAIL"),  # after the snapshot
+        ],
+        "customer_id string, txn_date date, direction string, merchant_category string",
+    )
+    got = category_baskets(transactions, [D], 3)
+    expected = spark.createDataFrame(
+        [(D, "a", dt.date(2025, 4, 1), ["FUEL", "GROCERY"]), (D, "a", dt.date(2025, 6, 1), ["TRAVEL"])],
+        "snapshot_date date, customer_id string, month date, items array<string>",
+    )
+    assertDataFrameEqual(got, expected)
