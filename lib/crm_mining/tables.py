@@ -49,6 +49,16 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.model_metrics": TableSpec(
+        (), "test-split AUC-ROC, AUC-PR, KS, Gini, Brier per model version and baseline"
+    ),
+    "gold.model_calibration": TableSpec((), "predicted vs observed event rate in 10 probability bins"),
+    "gold.model_gains": TableSpec((), "score deciles: events, capture rate, gains, lift"),
+    "gold.model_importances": TableSpec((), "GBT feature importances per model version"),
+    "gold.churn_scores": TableSpec(("snapshot_date",), "churn probability, decile, band and reasons"),
+    "gold.risk_scores": TableSpec(("snapshot_date",), "PD, risk grade, scorecard points, band and reasons"),
+    "gold.model_scores": TableSpec(("snapshot_date",), "scores of a bring-your-own-data model"),
+    "gold.model_monitoring": TableSpec((), "PSI of score and features: reference vs each scored snapshot"),
 }
 
 

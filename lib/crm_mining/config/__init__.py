@@ -17,6 +17,7 @@ from crm_mining.config.features import FeatureSettings, InputSettings, LabelSett
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
+from crm_mining.config.models import ModelSettings
 from crm_mining.config.runtime import LakeSettings, SparkSettings
 from crm_mining.config.validate import ConfigError, build
 
@@ -37,6 +38,7 @@ class Config:
     rfm: RfmSettings = field(default_factory=RfmSettings)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
