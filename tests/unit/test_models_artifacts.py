@@ -19,7 +19,9 @@ def test_latest_version_by_default_and_named_version_on_request(tmp_path):
     assert artifact_root(config) == str(tmp_path / "lake" / "models")
     assert model_folder(config, "churn").endswith("churn/20260301T000000Z")
     assert model_folder(config, "churn", "20260101T000000Z").endswith("churn/20260101T000000Z")
-    with pytest.raises(CrmMiningError, match="no version '1999'.*20260101T000000Z, 20260201T000000Z, 20260301T000000Z"):
+    with pytest.raises(
+        CrmMiningError, match="no version '1999'.*20260101T000000Z, 20260201T000000Z, 20260301T000000Z"
+    ):
         model_folder(config, "churn", "1999")
     with pytest.raises(CrmMiningError, match="no trained model 'risk'"):
         model_folder(config, "risk")

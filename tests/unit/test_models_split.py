@@ -19,7 +19,11 @@ MONTH_ENDS = [D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31), D(2024, 4, 30), D(
 
 def month_end_after(day: dt.date, months: int) -> dt.date:
     index = MONTH_ENDS.index(day) + months
-    return MONTH_ENDS[index] if index < len(MONTH_ENDS) else D(2025, 1, 31) + dt.timedelta(days=31 * (index - 12))
+    return (
+        MONTH_ENDS[index]
+        if index < len(MONTH_ENDS)
+        else D(2025, 1, 31) + dt.timedelta(days=31 * (index - 12))
+    )
 
 
 def counts(horizon_months: int, data_end: dt.date) -> list[SnapshotCounts]:
@@ -56,7 +60,9 @@ def test_out_of_time_split_refuses_without_a_validation_window():
 def test_split_with_one_class_is_refused_with_the_counts():
     sizes = {"train": (300, 20), "validation": (40, 0), "test": (50, 6)}
     where = {"train": "2024-01-31", "validation": "2024-06-30", "test": "2024-09-30"}
-    with pytest.raises(SplitError, match=r"'churn' validation split \(2024-06-30\) has 40 labelled rows \(0: 40, 1: 0\)"):
+    with pytest.raises(
+        SplitError, match=r"'churn' validation split \(2024-06-30\) has 40 labelled rows \(0: 40, 1: 0\)"
+    ):
         check_split_sizes("churn", sizes, where, min_rows=20, min_per_class=5)
     check_split_sizes("churn", {**sizes, "validation": (40, 5)}, where, min_rows=20, min_per_class=5)
 
@@ -66,7 +72,9 @@ def test_class_weights_balance_the_classes():
     w0, w1 = class_weights(90, 10, WeightSettings(rule="balanced"))
     assert (w0, w1) == pytest.approx((100 / 180, 100 / 20))
     assert 90 * w0 == pytest.approx(10 * w1)
-    assert class_weights(990, 10, WeightSettings(rule="balanced", max_weight=20)) == pytest.approx((1000 / 1980, 20))
+    assert class_weights(990, 10, WeightSettings(rule="balanced", max_weight=20)) == pytest.approx(
+        (1000 / 1980, 20)
+    )
     assert class_weights(90, 10, WeightSettings(rule="ratio", positive_weight=3)) == (1.0, 3.0)
     assert class_weights(90, 10, WeightSettings(rule="none")) == (1.0, 1.0)
 

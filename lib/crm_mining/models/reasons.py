@@ -37,9 +37,9 @@ def tree_ensemble(spark: SparkSession, pipeline_path: str) -> dict:
     stage = gbt_stage_path(pipeline_path)
     # Bounded by the tuned tree count and depth (config), not by customers: fine to collect.
     nodes = spark.read.parquet(os.path.join(stage, "data")).collect()
-    weights = {
-        r["treeID"]: r["weights"] for r in spark.read.parquet(os.path.join(stage, "treesMetadata")).collect()
-    }
+    # treesMetadata rows are (treeID, tree params JSON, tree weight), saved as unnamed columns _1, _2, _3.
+    meta = spark.read.parquet(os.path.join(stage, "treesMetadata")).collect()
+    weights = {r[0]: r[2] for r in meta}
     by_tree: dict[int, list] = {}
     for row in nodes:
         by_tree.setdefault(row["treeID"], []).append(row["nodeData"])
