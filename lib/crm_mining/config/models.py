@@ -87,6 +87,7 @@ class ModelSpec:
     # not_in_default drops rows whose in_default_column is already >= labels.default_dpd at the snapshot
     # (they are in default already: their "default" label is not a prediction).
     population: Literal["all", "not_in_default"] = "all"
+    # Worst-dpd feature read at the snapshot to find customers already in default (not_in_default).
     in_default_column: str = "max_dpd_3m"
     # The one-feature rule baseline: a logistic regression on this one (numeric) feature, null = none.
     baseline_feature: str | None = "recency_days"
