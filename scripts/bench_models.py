@@ -202,7 +202,7 @@ def write_results(results: list, evals: int, load: float) -> None:
     ]
     lines += [
         f"| {r['dataset']} | {r['rows']} | {r['gbt_auc']:.4f} | {r['lightgbm_auc']:.4f} | {r['auc_gap']:+.4f} | "
-        f"{r['gbt_seconds']:.0f} | {r['lightgbm_seconds']:.1f} | {r['time_ratio']:.0f}x |"
+        f"{r['gbt_seconds']:.0f} | {r['lightgbm_seconds']:.1f} | {r['time_ratio']:.1f}x |"
         for r in rows
     ]
     (RESULTS / "bench_models.md").write_text("\n".join(lines) + "\n")
