@@ -95,6 +95,25 @@ def run_segment(spark: SparkSession, config: Config) -> dict:
     return segment_customers(spark, config)
 
 
+def run_train(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.models import train_models
+
+    return train_models(spark, config)
+
+
+def run_score(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.models import score_customers
+
+    return score_customers(spark, config)
+
+
+# Why the pipeline does not train and score yet: an out-of-time split needs label windows that have
+# closed, which the default 12-month sample does not have (see docs/models.md).
+NEEDS_CLOSED_LABELS = (
+    "an out-of-time split needs closed label windows (the default 12-month sample has none); "
+    "run it when the lake has them"
+)
+
 SIZE = (
     Shorthand("--customers", int, "generate.customers"),
     Shorthand("--months", int, "generate.months"),
@@ -180,8 +199,28 @@ STAGES: tuple[Stage, ...] = (
         shorthands=(Shorthand("--refit", bool, "segment.refit"),),
         files="saves the fitted model under <lake>/models/segment",
     ),
-    Stage("train", "train churn and credit-risk models", None, issue="models"),
-    Stage("score", "batch-score customers with reasons", None, issue="models"),
+    Stage(
+        "train",
+        "train GBT churn and credit-risk models, tuned with hyperopt, with baselines and metrics",
+        run_train,
+        reads=("gold.customer_features", "gold.labels"),
+        writes=("gold.model_metrics", "gold.model_calibration", "gold.model_gains", "gold.model_importances"),
+        settings=("models", "labels"),
+        in_pipeline=False,
+        outside_pipeline_because=NEEDS_CLOSED_LABELS,
+        files="saves versioned models under <lake>/models/<spec>/",
+    ),
+    Stage(
+        "score",
+        "score customers with the latest models: probability, band, grade, points, reasons, drift",
+        run_score,
+        reads=("gold.customer_features",),
+        writes=("gold.churn_scores", "gold.risk_scores", "gold.model_scores", "gold.model_monitoring"),
+        settings=("models",),
+        in_pipeline=False,
+        outside_pipeline_because="it needs a trained model (crm-mining train)",
+        files="reads the models under <lake>/models/",
+    ),
     Stage("report", "HTML report of the mining results", None, issue="pipeline and report"),
 )
 

@@ -75,6 +75,16 @@ TABLES: dict[str, TableSpec] = {
         (), "customers moving between segments from one snapshot to the next"
     ),
     "gold.segment_stability": TableSpec((), "adjusted Rand index between the segment model and a refit"),
+    "gold.model_metrics": TableSpec(
+        (), "test-split AUC-ROC, AUC-PR, KS, Gini, Brier per model version and baseline"
+    ),
+    "gold.model_calibration": TableSpec((), "predicted vs observed event rate in 10 probability bins"),
+    "gold.model_gains": TableSpec((), "score deciles: events, capture rate, gains, lift"),
+    "gold.model_importances": TableSpec((), "GBT feature importances per model version"),
+    "gold.churn_scores": TableSpec(("snapshot_date",), "churn probability, decile, band and reasons"),
+    "gold.risk_scores": TableSpec(("snapshot_date",), "PD, risk grade, scorecard points, band and reasons"),
+    "gold.model_scores": TableSpec(("snapshot_date",), "scores of a bring-your-own-data model"),
+    "gold.model_monitoring": TableSpec((), "PSI of score and features: reference vs each scored snapshot"),
 }
 
 

@@ -17,6 +17,7 @@ from crm_mining.config.features import FeatureSettings, InputSettings, LabelSett
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
+from crm_mining.config.models import ModelSettings
 from crm_mining.config.rules import RulesSettings
 from crm_mining.config.runtime import LakeSettings, SparkSettings
 from crm_mining.config.segment import SegmentSettings
@@ -41,6 +42,7 @@ class Config:
     value: ValueSettings = field(default_factory=ValueSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
