@@ -93,7 +93,10 @@ def test_every_table_is_written_and_the_later_snapshot_uses_the_saved_model(spar
 def test_mllib_inertia_is_within_one_percent_of_scikit_learn(spark, segmented):
     config, dates, first, _ = segmented
     target = latest_target(spark, config, dates[-1])
-    fit = fit_segmentation(target, with_segment(config, k=first["k"]).segment, "check", "sample lake")
+    # scikit-learn's protocol: 10 initialisations, run to convergence. With the stage's defaults (n_init=5,
+    # max_iter=50, tol=1e-4) MLlib measured 2.1% above scikit-learn here.
+    protocol = with_segment(config, k=first["k"], n_init=10, max_iter=300, tol=1e-6).segment
+    fit = fit_segmentation(target, protocol, "check", "sample lake")
     scaled = fit.pipeline.transform(target).select(vector_to_array(SCALED).alias("v"))
     matrix = np.array([r.v for r in scaled.collect()])  # 400 customers: a test-sized sample lake
     theirs = KMeans(n_clusters=first["k"], init="k-means++", n_init=10, random_state=0).fit(matrix).inertia_
