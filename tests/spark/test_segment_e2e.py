@@ -18,9 +18,10 @@ from crm_mining.segment.model import SCALED, kmeans_stage
 from crm_mining.segment.source import customer_frame, read_customers
 from crm_mining.tables import Lake
 
-# Measured on the sample lake (400 customers, k chosen = 5): ARI 0.61 with the default behavioural
-# features; the floor leaves room for KMeans' initialisation on other machines.
-TRUTH_ARI_FLOOR = 0.45
+# Measured on the sample lake: ARI 0.46 for the model this module fits (on the second-latest snapshot,
+# k range 3..6, k chosen = 4) and 0.61 with the stage's defaults on the latest snapshot (k range 3..8,
+# k = 5); with age + occupation added 0.59 (k = 4). The floor leaves room for KMeans' initialisation.
+TRUTH_ARI_FLOOR = 0.40
 
 
 def with_segment(config: Config, **changes) -> Config:
