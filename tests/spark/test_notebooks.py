@@ -47,7 +47,8 @@ def runs(spark, lakehouse):
         env.setenv("CRM_MINING_LAKEHOUSE", str(lakehouse))
         env.setenv(
             "CRM_MINING_SET",
-            "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8",
+            "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
+            "segment.k_max=4; segment.n_init=1",
         )
         yield {name: run_notebook(name, spark) for name in sorted(p.name for p in NOTEBOOKS.glob("*.py"))}
 
