@@ -15,6 +15,9 @@ from crm_mining.stages import pipeline_stages
 from crm_mining.tables import Lake
 from helpers.landing_files import landing_records
 
+# On a 12-month lake no 12-month default window has closed, so rules logs that it cannot validate its
+# exclusions and skips this table (docs/rules.md).
+NEEDS_A_CLOSED_DEFAULT_WINDOW = {"gold.exclusion_validation"}
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
 
@@ -68,6 +71,8 @@ def test_pipeline_notebook_runs_every_stage_into_the_widget_lakehouse(spark, run
     assert lake.read(spark, "silver.customers").count() > 0
     for stage in pipeline_stages():
         for table in stage.writes:
+            if table in NEEDS_A_CLOSED_DEFAULT_WINDOW:
+                continue
             assert lake.exists(spark, table), f"{stage.name} did not write {table}"
 
 
