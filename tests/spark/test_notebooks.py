@@ -15,9 +15,13 @@ from crm_mining.stages import pipeline_stages
 from crm_mining.tables import Lake
 from helpers.landing_files import landing_records
 
-# On a 12-month lake no 12-month default window has closed, so rules logs that it cannot validate its
-# exclusions and skips this table (docs/rules.md).
-NEEDS_A_CLOSED_DEFAULT_WINDOW = {"gold.exclusion_validation"}
+# Tables a first run on this lake cannot write, and why:
+NOT_ON_A_FIRST_SMALL_RUN = {
+    # no 12-month default window closes on a 12-month lake: rules logs that and skips it (docs/rules.md)
+    "gold.exclusion_validation",
+    # compares a saved segment model with a refit: there is no saved model before the first run
+    "gold.segment_stability",
+}
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
 
@@ -71,7 +75,7 @@ def test_pipeline_notebook_runs_every_stage_into_the_widget_lakehouse(spark, run
     assert lake.read(spark, "silver.customers").count() > 0
     for stage in pipeline_stages():
         for table in stage.writes:
-            if table in NEEDS_A_CLOSED_DEFAULT_WINDOW:
+            if table in NOT_ON_A_FIRST_SMALL_RUN:
                 continue
             assert lake.exists(spark, table), f"{stage.name} did not write {table}"
 
