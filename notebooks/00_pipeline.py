@@ -1,8 +1,9 @@
 # Databricks notebook source
 # MAGIC %md
 # MAGIC # crm-mining: the whole pipeline
-# MAGIC Every built stage of the stage registry (`crm_mining.stages`), in its order, on this notebook's `spark`.
-# MAGIC Widgets: `conf` (YAML path or env name; default `databricks` on Databricks), `lakehouse`, `set` (`k=v;k=v`).
+# MAGIC Every stage of the stage registry (`crm_mining.stages`), in its order, audited in `ops.pipeline_runs`; the notebooks numbered after this one run one stage each.
+# MAGIC
+# MAGIC Widgets: `conf` (a YAML path or an environment name, default `databricks`), `lakehouse` (the lake root), `set` (`section.key=value` overrides separated by `;`).
 
 # COMMAND ----------
 
@@ -10,15 +11,13 @@
 
 # COMMAND ----------
 
-from crm_mining.notebook import notebook_config
+from crm_mining.notebook import notebook_config, run_rows
 from crm_mining.pipeline import run_pipeline
-from crm_mining.stages import pipeline_stages
 
 config = notebook_config(globals().get("dbutils"))
-stages = [stage.name for stage in pipeline_stages()]
-stages
+summary = run_pipeline(spark, config)
+summary["summary_file"]
 
 # COMMAND ----------
 
-summary = run_pipeline(spark, config)
-summary
+display(run_rows(spark, config, summary["run_id"]))

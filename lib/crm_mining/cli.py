@@ -26,12 +26,23 @@ def run_pipeline(spark, config) -> dict:
     return run(spark, config)
 
 
+def pipeline_text(summary: dict) -> str:
+    from crm_mining.pipeline import summary_text
+
+    return summary_text(summary)
+
+
 # `pipeline` is a door like the stages' but not a stage: it runs them.
 PIPELINE = Stage(
     "pipeline",
-    "run every built stage end to end, in the registry's order",
+    "run every built stage end to end, in the registry's order, audited in ops.pipeline_runs",
     run_pipeline,
-    shorthands=SIZE,
+    shorthands=(
+        *SIZE,
+        Shorthand("--resume", bool, "pipeline.resume"),
+        Shorthand("--quiet", bool, "pipeline.quiet"),
+    ),
+    writes=("ops.pipeline_runs",),
     in_pipeline=False,
     outside_pipeline_because="it runs the others",
 )
@@ -133,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    print(json.dumps(summary or {}, indent=2, default=str))
+    # The pipeline's summary is long: a person gets a few lines, the JSON is in a file.
+    print(
+        pipeline_text(summary)
+        if args.command == "pipeline"
+        else json.dumps(summary or {}, indent=2, default=str)
+    )
     return 0
 
 

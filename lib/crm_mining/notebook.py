@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_mining.config import Config, ConfigError, load_config
 from crm_mining.session import on_databricks
 
-SETTINGS = ("conf", "lakehouse", "set")
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+# Each widget and its default: on Databricks the shipped databricks config, no lake root, no overrides.
+WIDGETS = {"conf": "databricks", "lakehouse": "", "set": ""}
+SETTINGS = tuple(WIDGETS)
 
 
 def find_conf(name: str, start: Path | None = None) -> Path:
@@ -36,8 +41,8 @@ def find_conf(name: str, start: Path | None = None) -> Path:
 def notebook_settings(dbutils: Any = None) -> dict[str, str]:
     """The three settings, from widgets (created empty if missing) or the environment."""
     if dbutils is not None:
-        for name in SETTINGS:
-            dbutils.widgets.text(name, "")
+        for name, default in WIDGETS.items():
+            dbutils.widgets.text(name, default)
         return {name: dbutils.widgets.get(name) for name in SETTINGS}
     return {name: os.environ.get(f"CRM_MINING_{name.upper()}", "") for name in SETTINGS}
 
@@ -47,3 +52,19 @@ def notebook_config(dbutils: Any = None) -> Config:
     conf = settings["conf"] or ("databricks" if on_databricks() else "local")
     overrides = [item.strip() for item in settings["set"].split(";") if item.strip()]
     return load_config(find_conf(conf), overrides, settings["lakehouse"] or None)
+
+
+def lake_table(spark: SparkSession, config: Config, name: str) -> DataFrame:
+    """A registered table, for a notebook to ``display()``."""
+    from crm_mining.tables import Lake
+
+    return Lake(config).read(spark, name)
+
+
+def run_rows(spark: SparkSession, config: Config, run_id: str) -> DataFrame:
+    """One pipeline run's rows of ops.pipeline_runs, stage by stage."""
+    from pyspark.sql import functions as F
+
+    from crm_mining.runs import TABLE
+
+    return lake_table(spark, config, TABLE).where(F.col("run_id") == run_id).orderBy("stage_number")

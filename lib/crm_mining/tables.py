@@ -85,6 +85,9 @@ TABLES: dict[str, TableSpec] = {
     "gold.risk_scores": TableSpec(("snapshot_date",), "PD, risk grade, scorecard points, band and reasons"),
     "gold.model_scores": TableSpec(("snapshot_date",), "scores of a bring-your-own-data model"),
     "gold.model_monitoring": TableSpec((), "PSI of score and features: reference vs each scored snapshot"),
+    "ops.pipeline_runs": TableSpec(
+        (), "one row per stage of each pipeline run: status, rows, Delta versions read and written"
+    ),
 }
 
 
@@ -167,6 +170,12 @@ class Lake:
             reader = reader.option("versionAsOf", version)
         location = self.location(name)
         return reader.table(location) if self.settings.mode == "catalog" else reader.load(location)
+
+    def version(self, spark: SparkSession, name: str) -> int | None:
+        """The table's latest Delta version, or None if it does not exist."""
+        if not self.exists(spark, name):
+            return None
+        return self.delta(spark, name).history(1).select("version").first()["version"]
 
     def delta(self, spark: SparkSession, name: str) -> DeltaTable:
         location = self.location(name)

@@ -13,6 +13,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from pyspark.testing import assertDataFrameEqual
 
+from crm_mining import CrmMiningError
 from crm_mining.config import load_config
 from crm_mining.generate import generate_lake
 from crm_mining.generate.customers import customer_id, customers_frame
@@ -275,3 +276,16 @@ def test_same_seed_same_data_whatever_the_partitioning(spark):
         > 0
     )
     assert txns_c.select("txn_id", "amount").exceptAll(txns_a.select("txn_id", "amount")).count() > 0
+
+
+def test_generate_never_replaces_a_landing_zone_it_did_not_write(spark, tmp_path):
+    """A bank's own files in landing/ (no generate manifest) are left alone, with a message saying why."""
+    config = load_config(None, ["spark.master=local[2]", "generate.customers=10"], str(tmp_path / "lake"))
+    bank_file = Path(Lake(config).landing("customers")) / "customers_2025-01-31.jsonl"
+    bank_file.parent.mkdir(parents=True)
+    bank_file.write_text('{"customer_id": "C1"}\n')
+    with pytest.raises(CrmMiningError, match="holds files that generate did not write"):
+        generate_lake(spark, config)
+    off = load_config(None, ["generate.enabled=false"], str(tmp_path / "lake"))
+    assert generate_lake(spark, off) == {"skipped": True, "reason": "generate.enabled is false"}
+    assert bank_file.read_text() == '{"customer_id": "C1"}\n'

@@ -1,7 +1,9 @@
-"""The notebooks run as Databricks runs a source-format notebook: cell by cell, with ``spark`` given.
+"""The notebooks run as Databricks runs a source-format notebook: cell by cell, with ``spark``, ``dbutils``
+and ``display`` given (stand-ins from helpers.databricks). ``%pip`` and ``%md`` cells (all ``# MAGIC``
+lines) are skipped, as they are Databricks' own.
 
-No ``dbutils`` here, so ``notebook_config`` reads CRM_MINING_LAKEHOUSE and CRM_MINING_SET; ``%pip`` and
-``%md`` cells (all ``# MAGIC`` lines) are skipped, as they are Databricks' own.
+The overview notebook runs the whole pipeline first; then each stage's notebook runs its stage again on
+the same lake, as a person re-running one notebook would.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from crm_mining.stages import pipeline_stages
+from crm_mining.notebook import WIDGETS
+from crm_mining.runs import FINISHED, RUN_ROW, SUCCEEDED
+from crm_mining.stages import STAGES, pipeline_stages
 from crm_mining.tables import Lake
+from helpers.databricks import Dbutils, Display
 from helpers.landing_files import landing_records
 
-# Tables a first run on this lake cannot write, and why:
-NOT_ON_A_FIRST_SMALL_RUN = {
-    # no 12-month default window closes on a 12-month lake: rules logs that and skips it (docs/rules.md)
-    "gold.exclusion_validation",
-    # compares a saved segment model with a refit: there is no saved model before the first run
-    "gold.segment_stability",
-}
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
+# A lake on which every stage can run and write every table, kept small: 12 months give 8 snapshots,
+# which is what rules needs for its 6-month offer evaluation.
+LAKE = (
+    "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
+    "segment.k_max=4; segment.n_init=1"
+)
 
 
 def python_cells(path: Path) -> list[str]:
@@ -33,10 +37,9 @@ def python_cells(path: Path) -> list[str]:
     return [c for c in cells if c and not all(line.startswith("# MAGIC") for line in c.splitlines())]
 
 
-def run_notebook(name: str, spark) -> dict:
+def run_notebook(path: Path, spark, widgets: dict[str, str]) -> dict:
     """Execute the notebook's Python cells in one namespace (as one notebook session would)."""
-    path = NOTEBOOKS / name
-    namespace: dict = {"spark": spark}
+    namespace: dict = {"spark": spark, "dbutils": Dbutils(widgets), "display": Display()}
     for cell in python_cells(path):
         exec(compile(cell, str(path), "exec"), namespace)
     return namespace
@@ -49,49 +52,54 @@ def lakehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(spark, lakehouse):
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("CRM_MINING_CONF", raising=False)
-        env.setenv("CRM_MINING_LAKEHOUSE", str(lakehouse))
-        env.setenv(
-            "CRM_MINING_SET",
-            "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
-            "segment.k_max=4; segment.n_init=1",
-        )
-        yield {name: run_notebook(name, spark) for name in sorted(p.name for p in NOTEBOOKS.glob("*.py"))}
+    widgets = {"conf": "local", "lakehouse": str(lakehouse), "set": LAKE}
+    return {path.name: run_notebook(path, spark, widgets) for path in sorted(NOTEBOOKS.glob("*.py"))}
 
 
-def test_every_notebook_takes_its_settings_from_the_environment(runs, lakehouse):
-    """No notebook falls back to the built-in ./lakehouse: each reads the widget stand-ins."""
-    assert len(runs) >= 3
+def test_there_is_an_overview_and_one_notebook_per_built_stage(runs):
+    stages = [name.split("_", 1)[1].removesuffix(".py") for name in runs if not name.startswith("00_")]
+    assert stages == [s.name for s in STAGES if s.built]
+
+
+def test_every_notebook_declares_its_widgets_and_takes_their_values(runs, lakehouse):
     for name, namespace in runs.items():
+        assert namespace["dbutils"].widgets.defaults == WIDGETS, name
         assert namespace["config"].lake.root == str(lakehouse), name
+        assert namespace["config"].generate.customers == 120, name
 
 
-def test_pipeline_notebook_runs_every_stage_into_the_widget_lakehouse(spark, runs):
+def test_pipeline_notebook_runs_every_stage_and_displays_its_run(spark, runs):
     namespace = runs["00_pipeline.py"]
-    summary, config = namespace["summary"], namespace["config"]
-    assert list(summary) == namespace["stages"] == [s.name for s in pipeline_stages()]
-    lake = Lake(config)
-    assert lake.read(spark, "silver.customers").count() > 0
+    summary = namespace["summary"]
+    assert list(summary["stages"]) == [s.name for s in pipeline_stages()]
+    (shown,) = namespace["display"].shown
+    rows = [(r.stage, r.status) for r in shown.collect()]
+    assert rows == [(RUN_ROW, FINISHED)] + [(s.name, SUCCEEDED) for s in pipeline_stages()]
+    lake = Lake(namespace["config"])
     for stage in pipeline_stages():
         for table in stage.writes:
-            if table in NOT_ON_A_FIRST_SMALL_RUN:
-                continue
             assert lake.exists(spark, table), f"{stage.name} did not write {table}"
 
 
-def test_ingest_notebook_rerun_adds_nothing_and_shows_the_audit(runs):
-    namespace = runs["01_ingest.py"]
+def test_each_stage_notebook_displays_the_tables_its_stage_writes(spark, runs):
+    for stage in (s for s in STAGES if s.built):
+        (name,) = [n for n in runs if n.endswith(f"_{stage.name}.py")]
+        namespace = runs[name]
+        lake = Lake(namespace["config"])
+        shown = namespace["display"].shown
+        assert len(shown) == len(stage.writes), name
+        for frame, table in zip(shown, stage.writes, strict=True):
+            assert frame.schema == lake.read(spark, table).schema, (
+                f"{name} displayed the wrong table for {table}"
+            )
+
+
+def test_ingest_notebook_rerun_adds_nothing(runs):
+    namespace = runs["02_ingest.py"]
     assert all(s["rows_read"] == 0 for s in namespace["summary"]["sources"].values())
-    audit = namespace["audit"]
+    (audit,) = [f for f in namespace["display"].shown if "rows_read" in f.columns]
     read = {
         r.source: r.rows_read
         for r in audit.groupBy("source").agg(F.sum("rows_read").alias("rows_read")).collect()
     }
     assert read == landing_records(Path(Lake(namespace["config"]).landing()))
-
-
-def test_features_notebook_builds_lifecycle_transitions(spark, runs):
-    namespace = runs["02_features_and_lifecycle.py"]
-    transitions = Lake(namespace["config"]).read(spark, "gold.lifecycle_transitions")
-    assert transitions.count() > 0

@@ -71,7 +71,7 @@ def test_unbuilt_stages_have_no_module_pretending_otherwise():
 
 
 def test_every_gold_table_is_written_by_a_stage():
-    written = {t for s in STAGES for t in s.writes}
+    written = {t for s in COMMANDS.values() for t in s.writes}  # the pipeline writes its run audit
     orphans = sorted(t for t in TABLES if t not in written)
     assert not orphans, f"tables no registered stage writes: {orphans}"
 

@@ -18,6 +18,7 @@ from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
 from crm_mining.config.models import ModelSettings
+from crm_mining.config.pipeline import PipelineSettings
 from crm_mining.config.rules import RulesSettings
 from crm_mining.config.runtime import LakeSettings, SparkSettings
 from crm_mining.config.segment import SegmentSettings
@@ -43,6 +44,7 @@ class Config:
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

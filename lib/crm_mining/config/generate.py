@@ -10,6 +10,8 @@ from crm_mining.config.validate import ConfigError
 
 @dataclass(frozen=True)
 class GenerateSettings:
+    # false: the pipeline skips generate, as a bank's own landing files arrive by themselves.
+    enabled: bool = True
     seed: int = 42
     customers: int = field(default=2000, metadata={"min": 10})
     months: int = field(default=12, metadata={"min": 1, "max": 120})

@@ -14,6 +14,7 @@ import time
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
+from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.generate.accounts import accounts_frame, current_balance, monthly_frame, repayments_frame
 from crm_mining.generate.customers import customer_id, customers_frame
@@ -55,10 +56,19 @@ def generate_lake(spark: SparkSession, config: Config) -> dict:
     """
     lake = Lake(config)
     landing, truth = lake.landing(), lake.truth()
+    if not config.generate.enabled:
+        log.info("generate.enabled is false: landing files at %s are the bank's own; not generating", landing)
+        return {"skipped": True, "reason": "generate.enabled is false"}
     fs = HadoopFs(spark, landing)
     wanted = wanted_settings(config)
     manifest_path = lake.truth("manifest.json")
     previous = fs.read_text(spark, manifest_path) if fs.exists(manifest_path) else None
+    if previous is None and fs.has_files(landing):
+        # Generating replaces the landing zone: never one that this command did not write.
+        raise CrmMiningError(
+            f"landing zone {landing} holds files that generate did not write (no {manifest_path}); "
+            "refusing to replace them. Set generate.enabled=false to ingest them, or use another lakehouse"
+        )
     if previous:
         manifest = json.loads(previous)
         if manifest.get("settings") == wanted and fs.exists(landing):

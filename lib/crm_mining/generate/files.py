@@ -25,6 +25,9 @@ class HadoopFs:
     def exists(self, text: str) -> bool:
         return bool(self.fs.exists(self.path(text)))
 
+    def has_files(self, text: str) -> bool:
+        return self.exists(text) and len(self.fs.listStatus(self.path(text))) > 0
+
     def delete(self, text: str) -> None:
         if self.exists(text):
             self.fs.delete(self.path(text), True)
