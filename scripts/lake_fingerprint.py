@@ -7,9 +7,8 @@ Run it on the commit before and the commit after a change, on the same lake path
     .venv/bin/python scripts/lake_fingerprint.py --lakehouse /tmp/fp_lake --out after.json
     .venv/bin/python scripts/lake_fingerprint.py --compare before.json after.json
 
-A table's fingerprint is its row count, its column names and types, and an order-free hash of every row
-(the sum of xxhash64 over all columns). Columns that hold the wall-clock time of a run (``*_at``
-timestamps, ``ingest_date``, ``run_id``) are left out, since two runs never share them.
+A table's fingerprint (``crm_mining.fingerprint``) is its row count, column names and types, and an
+order-free hash of every row, without the columns that name a run (``*_at`` timestamps, ``run_id``).
 """
 
 from __future__ import annotations
@@ -20,48 +19,18 @@ import shutil
 import sys
 from pathlib import Path
 
-VOLATILE = {"ingest_date", "run_id"}
 STAGES = ("generate", "ingest", "features", "lifecycle")
-
-
-def volatile(field) -> bool:
-    return field.name in VOLATILE or (
-        field.name.endswith("_at") and "Timestamp" in type(field.dataType).__name__
-    )
-
-
-def hashable(field):
-    """Spark refuses to hash maps (equal maps may hash differently): a map is hashed as its sorted entries."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import MapType
-
-    column = F.col(field.name)
-    return F.to_json(F.array_sort(F.map_entries(column))) if isinstance(field.dataType, MapType) else column
-
-
-def fingerprint(df) -> dict:
-    from pyspark.sql import functions as F
-
-    kept = [f for f in df.schema.fields if not volatile(f)]
-    row = df.select(F.xxhash64(*[hashable(f) for f in kept]).cast("decimal(38,0)").alias("h")).agg(
-        F.count("*").alias("rows"), F.sum("h").alias("hash")
-    )
-    result = row.first()
-    return {
-        "rows": result["rows"],
-        "hash": str(result["hash"]),
-        "columns": [f"{f.name} {f.dataType.simpleString()}" for f in kept],
-    }
 
 
 def build_and_fingerprint(lakehouse: str, customers: int, months: int, snapshots: int) -> dict:
     from crm_mining.config import load_config
     from crm_mining.features import build_features
+    from crm_mining.fingerprint import lake_fingerprints
     from crm_mining.generate import generate_lake
     from crm_mining.ingest import ingest_lake
     from crm_mining.lifecycle import build_lifecycle
     from crm_mining.session import get_spark
-    from crm_mining.tables import TABLES, Lake
+    from crm_mining.tables import Lake
 
     shutil.rmtree(lakehouse, ignore_errors=True)
     config = load_config(
@@ -76,17 +45,7 @@ def build_and_fingerprint(lakehouse: str, customers: int, months: int, snapshots
     spark = get_spark(config)
     for stage in (generate_lake, ingest_lake, build_features, build_lifecycle):
         stage(spark, config)
-    lake = Lake(config)
-    names = [n for n in sorted(TABLES) if not n.startswith("bronze.") and lake.exists(spark, n)]
-    return {name: fingerprint(lake.read(spark, name)) for name in names}
-
-
-def compare(before: dict, after: dict) -> list[str]:
-    problems = [f"{name}: missing after" for name in before if name not in after]
-    for name, fp in before.items():
-        if name in after and after[name] != fp:
-            problems.append(f"{name}: before {fp['rows']} rows hash {fp['hash']}, after {after[name]}")
-    return problems
+    return lake_fingerprints(spark, Lake(config))
 
 
 def main() -> int:
@@ -100,7 +59,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.compare:
         before, after = (json.loads(Path(p).read_text()) for p in args.compare)
-        problems = compare(before, after)
+        from crm_mining.fingerprint import differences
+
+        problems = differences(before, after)
         for line in problems:
             print(line)
         print(f"{len(before)} tables compared, {len(problems)} differ")

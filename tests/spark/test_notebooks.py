@@ -8,14 +8,19 @@ the same lake, as a person re-running one notebook would.
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
 
+from crm_mining.fingerprint import differences, lake_fingerprints
 from crm_mining.notebook import WIDGETS
-from crm_mining.runs import FINISHED, RUN_ROW, SUCCEEDED
+from crm_mining.pipeline import run_pipeline
+from crm_mining.runs import FAILED, FINISHED, RUN_ROW, SUCCEEDED
 from crm_mining.stages import STAGES, pipeline_stages
+from crm_mining.stages import stage as registered_stage
 from crm_mining.tables import Lake
 from helpers.databricks import Dbutils, Display
 from helpers.landing_files import landing_records
@@ -50,10 +55,24 @@ def lakehouse(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("notebooks") / "lakehouse"
 
 
+# What a resumed run must reproduce: the lake's results, not its run bookkeeping.
+COMPARED = ("silver.", "gold.", "ops.quarantine")
+
+
 @pytest.fixture(scope="module")
-def runs(spark, lakehouse):
+def runs_and_reference(spark, lakehouse):
+    """Every notebook's namespace, and the lake's fingerprints right after the overview's pipeline run."""
     widgets = {"conf": "local", "lakehouse": str(lakehouse), "set": LAKE}
-    return {path.name: run_notebook(path, spark, widgets) for path in sorted(NOTEBOOKS.glob("*.py"))}
+    first, *others = sorted(NOTEBOOKS.glob("*.py"))
+    runs = {first.name: run_notebook(first, spark, widgets)}
+    reference = lake_fingerprints(spark, Lake(runs[first.name]["config"]), COMPARED)
+    runs |= {path.name: run_notebook(path, spark, widgets) for path in others}
+    return runs, reference
+
+
+@pytest.fixture(scope="module")
+def runs(runs_and_reference):
+    return runs_and_reference[0]
 
 
 def test_there_is_an_overview_and_one_notebook_per_built_stage(runs):
@@ -103,3 +122,39 @@ def test_ingest_notebook_rerun_adds_nothing(runs):
         for r in audit.groupBy("source").agg(F.sum("rows_read").alias("rows_read")).collect()
     }
     assert read == landing_records(Path(Lake(namespace["config"]).landing()))
+
+
+def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
+    spark, runs_and_reference, monkeypatch
+):
+    """Fail the pipeline at segment with segment's tables and model gone, then --resume: the stages
+    before it are not rerun, and every table equals the uninterrupted run's (the stage notebooks'
+    reruns in between must have changed nothing either)."""
+    runs, reference = runs_and_reference
+    config = runs["00_pipeline.py"]["config"]
+    lake = Lake(config)
+    segment = registered_stage("segment")
+    for table in segment.writes:
+        shutil.rmtree(lake.location(table))
+    shutil.rmtree(Path(config.lake.root) / "models" / "segment")
+
+    def broken(spark, config):
+        raise RuntimeError("injected failure")
+
+    stages = tuple(dataclasses.replace(s, run=broken) if s is segment else s for s in pipeline_stages())
+    monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: stages)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        run_pipeline(spark, config)
+    monkeypatch.undo()
+
+    resumed = run_pipeline(
+        spark, dataclasses.replace(config, pipeline=dataclasses.replace(config.pipeline, resume=True))
+    )
+    names = [s.name for s in pipeline_stages()]
+    before = names[: names.index("segment")]
+    assert [n for n, s in resumed["stages"].items() if s["status"] == "done in the resumed run"] == before
+    rows = lake.read(spark, "ops.pipeline_runs").where(F.col("run_id") == resumed["run_id"])
+    statuses = sorted((r.stage, r.status) for r in rows.collect())
+    assert ("segment", FAILED) in statuses and ("segment", SUCCEEDED) in statuses
+    assert (RUN_ROW, FINISHED) in statuses
+    assert differences(reference, lake_fingerprints(spark, lake, COMPARED)) == []
