@@ -172,8 +172,23 @@ def local_builder(
     return builder
 
 
+# Loggers that repeat a failed job's cause as pages of stack traces: the driver raises the same cause,
+# which the CLI prints as one line. They speak only with --verbose (log4j2.properties turns the JVM's off).
+FAILURE_ECHOES_JVM = ("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager")
+FAILURE_ECHOES_PYTHON = ("DataFrameQueryContextLogger", "SQLQueryContextLogger")
+
+
 def set_log_level(spark: SparkSession, level: str) -> None:
+    verbose = level in ("INFO", "DEBUG")
     try:
         spark.sparkContext.setLogLevel(level)
+        if verbose:
+            configurator = spark.sparkContext._jvm.org.apache.logging.log4j.core.config.Configurator
+            for name in FAILURE_ECHOES_JVM:
+                configurator.setLevel(name, spark.sparkContext._jvm.org.apache.logging.log4j.Level.INFO)
     except Exception:  # Spark Connect has no SparkContext; its server owns logging.
         log.debug("could not set Spark's log level")
+    from pyspark.logger import PySparkLogger
+
+    for name in FAILURE_ECHOES_PYTHON:
+        PySparkLogger.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
