@@ -136,7 +136,8 @@ SOURCES: tuple[Source, ...] = (
             Field("close_date", "date"),
             Field("status", "code", ACCOUNT_STATUSES),
             Field("balance", "number"),
-            Field("credit_limit", "number"),
+            # money, not number: silver's CHECK refuses a negative limit, so validation must quarantine it
+            Field("credit_limit", "money"),
             Field("currency", "currency", required=True),
         ),
         key=("account_id",),
