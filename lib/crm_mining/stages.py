@@ -138,6 +138,7 @@ STAGES: tuple[Stage, ...] = (
             *(f"silver.{s}" for s in SOURCE_NAMES),
             "ops.quarantine",
             "ops.ingest_audit",
+            "ops.unread_files",
         ),
         settings=("ingest",),
         files="reads landing/ files",

@@ -42,6 +42,7 @@ TABLES: dict[str, TableSpec] = {
     "silver.balances": TableSpec(("month_end",), "month-end balance per account"),
     "ops.quarantine": TableSpec(("source",), "every rejected row with its reason code, file and batch"),
     "ops.ingest_audit": TableSpec((), "rows read/written/quarantined/duplicates per source and batch"),
+    "ops.unread_files": TableSpec((), "landing files ingest did not read, per run, with the reason"),
     "gold.customer_features": TableSpec(("snapshot_date",), "customer 360 features per snapshot"),
     "gold.labels": TableSpec(("snapshot_date",), "churn and default labels per customer and snapshot"),
     "gold.rfm": TableSpec(("snapshot_date",), "RFM scores and named segments per snapshot"),

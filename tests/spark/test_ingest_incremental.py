@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,24 @@ def small_landing(root: Path) -> None:
          "channel": "PHONE", "text": "hello"}])  # fmt: skip
 
 
+def stray_files(root: Path) -> None:
+    """Files no stream reads: each must be reported, except an in-flight (hidden) one."""
+    write_csv(root / "transactions/csv/stray.csv", TXN_COLUMNS, [txn("T90")])  # not in a drop_date= folder
+    write_csv(
+        root / "transactions/csv/drop_date=2025-01-02/part-9.CSV", TXN_COLUMNS, [txn("T91")]
+    )  # upper case
+    write_csv(root / "customers/_inflight.csv", CUSTOMER_HEADER, [customer("C7")])  # still being copied
+    (root / "notes.txt").write_text("delivered by ops\n")  # under no source folder
+
+
+def grow_after_ingest(path: Path) -> None:
+    """The rest of a file that was picked up while still being copied."""
+    with path.open("a") as out:
+        out.write("A2,C2,2025-01-31,20,,EUR\n")
+    later = path.stat().st_mtime + 60
+    os.utime(path, (later, later))
+
+
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory):
     """A first run, a rerun over the same files, then a new daily drop (two CSV files, and Parquet with a
@@ -53,7 +72,9 @@ def runs(spark, tmp_path_factory):
     )
     landing = Path(Lake(config).landing())
     small_landing(landing)
+    stray_files(landing)
     first = ingest_lake(spark, config)
+    grow_after_ingest(landing / "balances/balances.csv")
     rerun = ingest_lake(spark, config)
     write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-0.csv", TXN_COLUMNS,
               [txn("T30", ts="2025-01-04 12:00:00", amount="3.5"), txn("T2", "A2")])  # fmt: skip
@@ -94,3 +115,29 @@ def test_a_new_column_is_merged_when_allowed(spark, runs):
     (merged,) = runs["runs"][2]["sources"]["transactions"]["schema_drift"]
     assert "'device_id'" in merged and merged.endswith("drop_date=2025-01-04/part-0.parquet")
     assert runs["lake"].read(spark, "bronze.transactions").where("device_id = 'D9'").count() == 1
+
+
+def test_every_unread_landing_file_is_reported_with_its_reason(spark, runs):
+    first, rerun, _ = runs["runs"]
+    unread = runs["lake"].read(spark, "ops.unread_files")
+    landing = runs["lake"].landing() + "/"
+    got = unread.select(
+        F.when(F.col("run_id") == first["run_id"], "first")
+        .when(F.col("run_id") == rerun["run_id"], "rerun")
+        .alias("run"),
+        "source",
+        F.col("file").substr(len(landing) + 1, 1000).alias("file"),
+        "reason",
+    ).where(F.col("run").isNotNull())
+    strays = [
+        ("transactions", "transactions/csv/stray.csv", "WRONG_FOLDER"),
+        ("transactions", "transactions/csv/drop_date=2025-01-02/part-9.CSV", "UNKNOWN_EXTENSION"),
+        (None, "notes.txt", "WRONG_FOLDER"),
+    ]
+    expected = [("first", *s) for s in strays] + [("rerun", *s) for s in strays]
+    expected.append(("rerun", "balances", "balances/balances.csv", "CHANGED_AFTER_INGEST"))
+    assertDataFrameEqual(
+        got, spark.createDataFrame(expected, "run string, source string, file string, reason string")
+    )
+    assert first["unread_files"] == {"UNKNOWN_EXTENSION": 1, "WRONG_FOLDER": 2}
+    assert rerun["unread_files"] == {"CHANGED_AFTER_INGEST": 1, "UNKNOWN_EXTENSION": 1, "WRONG_FOLDER": 2}

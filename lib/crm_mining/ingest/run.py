@@ -20,6 +20,7 @@ from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, quarantine, silver
 from crm_mining.ingest.batch import BatchJob, utc_now, write_audit
+from crm_mining.ingest.unread import report_unread_files
 from crm_mining.landing import SOURCES, Source, Stream
 from crm_mining.tables import Lake
 
@@ -135,7 +136,8 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     """Ingest every landing source into bronze and silver; return a summary per source.
 
     Summary: {"run_id", "sources": {source: {batches, rows_read, rows_written, rows_quarantined,
-    duplicates, quarantined_by_reason, schema_drift, step_seconds, seconds}}, "optimized_months", "optimize_seconds"}.
+    duplicates, quarantined_by_reason, schema_drift, step_seconds, seconds}}, "unread_files" (count by reason),
+    "optimized_months", "optimize_seconds"}.
     """
     lake = Lake(config)
     run_id = uuid.uuid4().hex
@@ -152,6 +154,7 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
         }
         if source.name == "transactions":
             txn_batches = [r.batch_id for r in results if r.rows_written]
+    summary["unread_files"] = report_unread_files(spark, lake, run_id, utc_now())
     started = time.monotonic()
     months = touched_months(spark, lake, txn_batches) if config.ingest.optimize else []
     optimize_transactions(spark, lake, months)
