@@ -24,12 +24,12 @@ from crm_mining.domain import (
 # Reason codes, in the order docs/data_contract.md lists them.
 REASON_CODES = (
     "MALFORMED_ROW", "BAD_NUMBER", "BAD_DATE", "MISSING_ID", "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN",
-    "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE", "UNKNOWN_CODE", "SCHEMA_DRIFT",
+    "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE", "DATE_TOO_OLD", "UNKNOWN_CODE", "SCHEMA_DRIFT",
 )  # fmt: skip
 # A record gets the first code that applies, in this order; the row checks come before the key checks.
 ROW_REASONS = (
     "SCHEMA_DRIFT", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
-    "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE",
+    "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE", "DATE_TOO_OLD",
 )  # fmt: skip
 REASON_PRECEDENCE = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")
 # Counted as `duplicates` in the audit; every other code as `quarantined`.

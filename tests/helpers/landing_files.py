@@ -71,6 +71,7 @@ def base_landing(root: Path) -> None:
         account("A1", "C1"), account("A2", "C2", "cc ", "USD", limit="1000"), account("A3", "C3", "PL", "GBP"),
         account("A9", "C9"),                # ORPHAN (unknown customer)
         account("A8", "C1", "XYZ"),         # UNKNOWN_CODE
+        account("A6", "C1", limit="-500"),  # NEGATIVE_AMOUNT (silver's CHECK would refuse it)
         '{"account_id": "A7", broken',      # MALFORMED_ROW
     ])  # fmt: skip
     write_csv(root / "balances/balances.csv", ["account_id", "customer_id", "month_end", "balance", "credit_limit",
@@ -88,6 +89,7 @@ def base_landing(root: Path) -> None:
         txn("T1"),                          # DUPLICATE
         txn("T9", "A2", ts="2025-01-02 10:00:30", amount="20", currency="USD", customer_id="C2"),  # NEAR_DUPLICATE
         txn("T10", ts="2025-02-30 10:00:00"),  # BAD_DATE
+        txn("T12", ts="1800-01-02 10:00:00"),  # DATE_TOO_OLD
         "T11,A1,C1,2025-01-02 11:00:00,5.0",  # MALFORMED_ROW
     ])  # fmt: skip
     write_parquet(root / "transactions/parquet/drop_date=2025-01-03/part-0.parquet", [

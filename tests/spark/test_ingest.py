@@ -20,12 +20,12 @@ from helpers.landing_files import base_landing, landing_records
 EXPECTED_QUARANTINE = [
     ("customers", "MISSING_ID"), ("customers", "BAD_DATE"), ("customers", "MALFORMED_ROW"), ("customers", "DUPLICATE"),
     ("customers", "SCHEMA_DRIFT"), ("interactions", "SCHEMA_DRIFT"),
-    ("accounts", "ORPHAN"), ("accounts", "UNKNOWN_CODE"), ("accounts", "MALFORMED_ROW"),
+    ("accounts", "ORPHAN"), ("accounts", "UNKNOWN_CODE"), ("accounts", "MALFORMED_ROW"), ("accounts", "NEGATIVE_AMOUNT"),
     ("balances", "BAD_NUMBER"),
     ("transactions", "BAD_NUMBER"), ("transactions", "NEGATIVE_AMOUNT"), ("transactions", "ABSURD_AMOUNT"),
     ("transactions", "FUTURE_DATE"), ("transactions", "UNKNOWN_CODE"), ("transactions", "ORPHAN"),
     ("transactions", "DUPLICATE"), ("transactions", "NEAR_DUPLICATE"), ("transactions", "BAD_DATE"),
-    ("transactions", "MALFORMED_ROW"), ("transactions", "MISSING_ID"),
+    ("transactions", "MALFORMED_ROW"), ("transactions", "MISSING_ID"), ("transactions", "DATE_TOO_OLD"),
     ("repayments", "BAD_NUMBER"), ("interactions", "ORPHAN"),
 ]  # fmt: skip
 
@@ -61,9 +61,9 @@ def test_accounting_matches_the_landing_files_and_the_tables(spark, ingested):
     first = ingested["runs"][0]["sources"]
     timing = {"batches": None, "schema_drift": None, "seconds": None, "step_seconds": None}
     assert first["transactions"] | timing == timing | {
-        "rows_read": 14, "rows_written": 3, "rows_quarantined": 9,
+        "rows_read": 15, "rows_written": 3, "rows_quarantined": 10,
         "duplicates": 2,
-        "quarantined_by_reason": {"ABSURD_AMOUNT": 1, "BAD_DATE": 1, "BAD_NUMBER": 1, "DUPLICATE": 1,
+        "quarantined_by_reason": {"ABSURD_AMOUNT": 1, "BAD_DATE": 1, "BAD_NUMBER": 1, "DATE_TOO_OLD": 1, "DUPLICATE": 1,
                                   "FUTURE_DATE": 1, "MALFORMED_ROW": 1, "MISSING_ID": 1, "NEAR_DUPLICATE": 1,
                                   "NEGATIVE_AMOUNT": 1, "ORPHAN": 1, "UNKNOWN_CODE": 1},
     }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_mining.config.validate import ConfigError
@@ -18,6 +19,9 @@ class IngestSettings:
     max_amount: float = field(default=1_000_000.0, metadata={"min": 1.0})
     # Records dated more than this many days after the batch's ingest time are quarantined.
     max_future_days: int = field(default=1, metadata={"min": 0})
+    # Records dated before this are quarantined (DATE_TOO_OLD): a year 1800 or 0001 is a typo or a
+    # placeholder, and ages of 225 or tenures of 2,700 months would follow it into gold.
+    min_date: dt.date = dt.date(1900, 1, 1)
     # Transactions equal on (account, amount, timestamp within this window) are near duplicates.
     near_duplicate_seconds: int = field(default=60, metadata={"min": 0})
     # Landing files per micro-batch (maxFilesPerTrigger): bounds a batch's size, its cache and the

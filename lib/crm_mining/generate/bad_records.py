@@ -102,6 +102,14 @@ def apply_fault(df: DataFrame, spec: SourceSpec, reason: str, seed: int) -> Data
         df = df.withColumn(
             col, F.concat(F.lit(FUTURE_YEAR), F.substring(F.date_format(F.col(col), pattern), 5, 100))
         )
+    elif reason == "DATE_TOO_OLD":
+        col = roles["date"]
+        pattern = (
+            "yyyy-MM-dd HH:mm:ss" if isinstance(df.schema[col].dataType, TimestampType) else "yyyy-MM-dd"
+        )
+        df = df.withColumn(
+            col, F.concat(F.lit("1800"), F.substring(F.date_format(F.col(col), pattern), 5, 100))
+        )
     elif reason == "MISSING_ID":
         col = roles["id"]
         df = df.withColumn(col, F.lit(None).cast("string"))

@@ -59,6 +59,7 @@ def rules_for(config: Config, started_at: dt.datetime) -> validate.Rules:
         fx_rates={k.upper(): v for k, v in settings.fx_rates.items()},
         max_amount=settings.max_amount,
         future_cutoff=started_at + dt.timedelta(days=settings.max_future_days),
+        min_date=settings.min_date,
         near_duplicate_seconds=settings.near_duplicate_seconds,
     )
 

@@ -28,6 +28,7 @@ class Rules:
     fx_rates: dict[str, float]
     max_amount: float  # base currency
     future_cutoff: dt.datetime  # records dated after this are FUTURE_DATE
+    min_date: dt.date  # records dated before this are DATE_TOO_OLD
     near_duplicate_seconds: int
 
 
@@ -79,6 +80,10 @@ def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: C
         cutoff = F.lit(rules.future_cutoff).cast("timestamp")
         checks.append(
             Check("FUTURE_DATE", value.cast("timestamp") > cutoff, bad(f.name, "is in the future", raw))
+        )
+        too_old = value.cast("date") < F.lit(rules.min_date)
+        checks.append(
+            Check("DATE_TOO_OLD", too_old, bad(f.name, f"is before ingest.min_date {rules.min_date}", raw))
         )
     elif f.kind == "code" and f.codes:
         checks.append(
