@@ -17,7 +17,8 @@ from helpers.landing_files import landing_records
 
 # Tables a first run on this lake cannot write, and why:
 NOT_ON_A_FIRST_SMALL_RUN = {
-    # no 12-month default window closes on a 12-month lake: rules logs that and skips it (docs/rules.md)
+    # needs a closed default window; with a 12-month horizon a 12-month lake has none and rules skips it
+    # (docs/rules.md); with the default 6 months it is written
     "gold.exclusion_validation",
     # compares a saved segment model with a refit: there is no saved model before the first run
     "gold.segment_stability",
