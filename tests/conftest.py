@@ -31,8 +31,9 @@ def sample_lake(spark, tmp_path_factory) -> Config:
     """A small generated lake run through generate, ingest, features and lifecycle, built once per session.
 
     For test modules that read the built gold tables (rules, segments, models). They may add their own
-    stage's tables to it but must not change what is there. 24 months and 13 snapshots give snapshots
-    whose churn (3 months) and default (12 months) label windows have closed.
+    stage's tables to it but must not change what is there. The default 24 months, 15 snapshots and
+    label horizons (churn 3 months, default 6) give closed label windows for an out-of-time split of both
+    models; only the customer count is smaller than the README sample's 2000.
     """
     from crm_mining.features import build_features
     from crm_mining.generate import generate_lake
@@ -43,8 +44,6 @@ def sample_lake(spark, tmp_path_factory) -> Config:
         overrides=[
             "spark.master=local[2]",
             "generate.customers=400",
-            "generate.months=24",
-            "features.snapshot_count=13",
         ],
         lakehouse=str(tmp_path_factory.mktemp("sample") / "lakehouse"),
     )

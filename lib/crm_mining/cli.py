@@ -41,6 +41,8 @@ PIPELINE = Stage(
         *SIZE,
         Shorthand("--resume", bool, "pipeline.resume"),
         Shorthand("--quiet", bool, "pipeline.quiet"),
+        Shorthand("--retrain", bool, "models.retrain"),
+        Shorthand("--refit", bool, "segment.refit"),
     ),
     writes=("ops.pipeline_runs",),
     in_pipeline=False,

@@ -55,10 +55,16 @@ def notebook_config(dbutils: Any = None) -> Config:
 
 
 def lake_table(spark: SparkSession, config: Config, name: str) -> DataFrame:
-    """A registered table, for a notebook to ``display()``."""
+    """A registered table, for a notebook to ``display()``; a table the stage did not write (its summary
+    says why) is shown as a one-line note, so the rest of the notebook still runs."""
     from crm_mining.tables import Lake
 
-    return Lake(config).read(spark, name)
+    lake = Lake(config)
+    if not lake.exists(spark, name):
+        return spark.createDataFrame(
+            [(f"{name} has not been written: see the stage's summary above",)], "note string"
+        )
+    return lake.read(spark, name)
 
 
 def run_rows(spark: SparkSession, config: Config, run_id: str) -> DataFrame:

@@ -27,12 +27,22 @@ from helpers.landing_files import landing_records
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
-# A lake on which every stage can run and write every table, kept small: 12 months give 8 snapshots,
-# which is what rules needs for its 6-month offer evaluation.
+# A small lake on which every stage runs: 12 months give 8 snapshots, which is what rules needs for its
+# 6-month offer evaluation. The test checks the notebooks run the stages, not model quality (CI time):
+# segment fits one KMeans per k; train fits churn only (out of time on 8 snapshots: train 1, validation 1,
+# test 1) with one small hyperopt trial.
 LAKE = (
     "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
-    "segment.k_max=4; segment.n_init=1"
+    "segment.k_max=4; segment.n_init=1; "
+    "models.specs=[churn]; models.churn.split.min_rows=20; models.churn.split.min_per_class=1; "
+    "models.tuning.max_evals=1; models.tuning.startup_trials=1; "
+    "models.tuning.space.max_iter=[5, 10]; models.tuning.space.max_depth=[2, 3]"
 )
+# Tables a pipeline on this lake does not write, and why (the stage's summary says so too):
+NOT_WRITTEN_HERE = {
+    "gold.risk_scores": "only churn is trained on this small lake",
+    "gold.model_scores": "scores of a bring-your-own-data model (models.input), not of the lake's specs",
+}
 
 
 def python_cells(path: Path) -> list[str]:
@@ -97,7 +107,7 @@ def test_pipeline_notebook_runs_every_stage_and_displays_its_run(spark, runs):
     lake = Lake(namespace["config"])
     for stage in pipeline_stages():
         for table in stage.writes:
-            assert lake.exists(spark, table), f"{stage.name} did not write {table}"
+            assert lake.exists(spark, table) != (table in NOT_WRITTEN_HERE), f"{stage.name}: {table}"
 
 
 def test_each_stage_notebook_displays_the_tables_its_stage_writes(spark, runs):

@@ -25,3 +25,25 @@ def test_latest_version_by_default_and_named_version_on_request(tmp_path):
         model_folder(config, "churn", "1999")
     with pytest.raises(CrmMiningError, match="no trained model 'risk'"):
         model_folder(config, "risk")
+
+
+def test_train_reuses_the_latest_model_without_touching_spark_unless_retrain(tmp_path, monkeypatch):
+    from crm_mining.cli import build_parser, shorthand_overrides
+    from crm_mining.models import train
+    from crm_mining.models.train import train_models
+
+    config = load_config(overrides=["models.specs=[churn]"], lakehouse=str(tmp_path / "lake"))
+    folder = tmp_path / "lake" / "models" / "churn" / "20260301T000000Z"
+    folder.mkdir(parents=True)
+    (folder / "model.json").write_text('{"version": "20260301T000000Z"}')
+    # spark=None: reusing a saved model reads no table
+    (summary,) = train_models(None, config)["models"]
+    assert (summary["reused"], summary["version"]) == (True, "20260301T000000Z")
+    assert "reused model 'churn' version 20260301T000000Z" in summary["message"]
+    assert shorthand_overrides(build_parser().parse_args(["train", "--retrain"])) == ["models.retrain=True"]
+    retrain = load_config(
+        overrides=["models.specs=[churn]", "models.retrain=true"], lakehouse=str(tmp_path / "lake")
+    )
+    monkeypatch.setattr(train, "lake_training_data", lambda spark, config, name, spec: name)
+    monkeypatch.setattr(train, "train_one", lambda spark, config, data: {"model": data, "trained": True})
+    assert train_models(None, retrain)["models"] == [{"model": "churn", "trained": True}]

@@ -42,14 +42,31 @@ def test_out_of_time_split_respects_label_windows():
     assert split.test == D(2024, 9, 30)
     # validation: its window (Jun -> Sep 30) closed exactly on the test snapshot; Jul's (-> Oct) did not
     assert split.validation == D(2024, 6, 30)
-    # train: windows closed by the validation snapshot (Mar -> Jun 30); Apr's (-> Jul) did not
-    assert split.train == (D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31))
-    assert split.role(D(2024, 4, 30)) is None and split.role(D(2024, 10, 31)) is None
+    # train: the snapshots before validation; May's window (-> Aug 31) also closed before the test snapshot
+    assert split.train == (D(2024, 1, 31), D(2024, 2, 29), D(2024, 3, 31), D(2024, 4, 30), D(2024, 5, 31))
+    assert split.role(D(2024, 5, 31)) == "train"
+    # Jul and Aug: closed, but their windows end after the test snapshot (no label known at test time)
+    assert split.role(D(2024, 7, 31)) is None and split.role(D(2024, 8, 31)) is None
+    assert split.role(D(2024, 10, 31)) is None
 
 
 def test_out_of_time_split_keeps_the_latest_train_snapshots():
     split = out_of_time_split("churn", counts(3, D(2024, 12, 31)), train_snapshots=2)
-    assert split.train == (D(2024, 2, 29), D(2024, 3, 31))
+    assert split.train == (D(2024, 4, 30), D(2024, 5, 31))
+
+
+def test_out_of_time_split_needs_2h_plus_2_snapshots():
+    # 6-month horizon, data to Dec: closed Jan..Jun; test Jun; validation Dec 2023 would be needed
+    with pytest.raises(SplitError, match="no out-of-time validation snapshot"):
+        out_of_time_split("default", counts(6, D(2024, 12, 31)), train_snapshots=6)
+    # 5-month horizon, data to Nov: closed Jan..Jun; test Jun, validation Jan, nothing before it
+    with pytest.raises(
+        SplitError, match=r"no snapshot before the validation snapshot 2024-01-31.*2024-06-30"
+    ):
+        out_of_time_split("default", counts(5, D(2024, 11, 30)), train_snapshots=6)
+    # one more month of data (2 x 5 + 2 snapshots): train Jan, validation Feb, test Jul
+    split = out_of_time_split("default", counts(5, D(2024, 12, 31)), train_snapshots=6)
+    assert (split.train, split.validation, split.test) == ((D(2024, 1, 31),), D(2024, 2, 29), D(2024, 7, 31))
 
 
 def test_out_of_time_split_refuses_without_a_validation_window():

@@ -45,7 +45,9 @@ class InputSettings:
 class FeatureSettings:
     # Explicit snapshot dates (month ends); empty means the last `snapshot_count` month ends in the data.
     snapshot_dates: list[dt.date] = field(default_factory=list)
-    snapshot_count: int = field(default=3, metadata={"min": 1, "max": 120})
+    # 15 monthly snapshots: an out-of-time split needs 2h + 2 of them for a label horizon of h months
+    # (2 train snapshots for the 6-month default label; docs/models.md).
+    snapshot_count: int = field(default=15, metadata={"min": 1, "max": 120})
     rfm_windows_days: list[int] = field(default_factory=lambda: [30, 90, 365], metadata={"min": 1})
     dpd_windows_months: list[int] = field(default_factory=lambda: [3, 6, 12], metadata={"min": 1})
     # Window for the channel and merchant-category mix shares.
@@ -62,7 +64,8 @@ class LabelSettings:
     churn_horizon_months: int = field(default=3, metadata={"min": 1, "max": 36})
     churn_inactivity_days: int = field(default=90, metadata={"min": 1})
     default_dpd: int = field(default=90, metadata={"min": 1})
-    default_horizon_months: int = field(default=12, metadata={"min": 1, "max": 60})
+    # 6 months so the 24-month sample has closed default windows; a bank with longer history sets 12.
+    default_horizon_months: int = field(default=6, metadata={"min": 1, "max": 60})
 
 
 @dataclass(frozen=True)

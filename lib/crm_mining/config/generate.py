@@ -14,7 +14,9 @@ class GenerateSettings:
     enabled: bool = True
     seed: int = 42
     customers: int = field(default=2000, metadata={"min": 10})
-    months: int = field(default=12, metadata={"min": 1, "max": 120})
+    # 24 months: enough for closed churn (3-month) and default (6-month) label windows with an
+    # out-of-time train / validation / test split (docs/models.md).
+    months: int = field(default=24, metadata={"min": 1, "max": 120})
     # First day of the generated window; must be the 1st of a month.
     start_date: dt.date = dt.date(2025, 1, 1)
     # Mean transactions per active customer per month (heavy-tailed around it).

@@ -184,6 +184,19 @@ class ModelInputSettings:
 
 
 @dataclass(frozen=True)
+class MlflowSettings:
+    """Optional MLflow tracking (the `mlflow` extra): params, metrics and the model of every trained version."""
+
+    # true: log each newly trained model version to MLflow (needs pip install 'crm-mining[mlflow]').
+    enabled: bool = False
+    # null = a local SQLite store under the lakehouse: sqlite:///<lake root>/mlflow.db, artifacts in
+    # <lake root>/mlflow-artifacts (MLflow 3 refuses its old ./mlruns file store by default).
+    tracking_uri: str | None = None
+    # MLflow experiment name (created when missing).
+    experiment: str = "crm-mining"
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     # Specs `train` fits and `score` scores (lake source); each is a section below.
     specs: list[Literal["churn", "risk"]] = field(default_factory=lambda: ["churn", "risk"])
@@ -198,3 +211,7 @@ class ModelSettings:
     artifact_dir: str | None = None
     # Calibration table bins (equal width over [0, 1]).
     calibration_bins: int = field(default=10, metadata={"min": 2, "max": 100})
+    # false: `train` reuses a model that exists (and says which version); true (the CLI's --retrain):
+    # train a new version anyway.
+    retrain: bool = False
+    mlflow: MlflowSettings = field(default_factory=MlflowSettings)

@@ -9,8 +9,12 @@ has a negative label (labels are null, or positive only, while a window is open:
 Out of time, with test snapshot T, validation snapshot V and train snapshots S:
 - T is the latest closed snapshot;
 - V is the latest snapshot whose horizon ended on or before T (its labels were known at T);
-- every S has its horizon end on or before V (known when V is scored), at most ``train_snapshots``.
-So no label used for fitting or tuning looks past the date at which the next split is judged.
+- S are the snapshots before V (at most ``train_snapshots``, the most recent): their horizons end
+  before V's, so on or before T too.
+So the model is built only from labels known at the test snapshot, as a bank building it at T would
+(the issue's leakage guard); the test labels, in (T, T + horizon], are used for nothing but the test.
+Train label windows may overlap V's window: that can flatter the validation AUC, which only ranks
+hyperparameters, never the reported test figures. With horizon h this needs 2h + 2 monthly snapshots.
 """
 
 from __future__ import annotations
@@ -76,16 +80,16 @@ def out_of_time_split(label: str, counts: list[SnapshotCounts], train_snapshots:
     if not before_test:
         raise SplitError(
             f"'{label}': no snapshot's label window closed by the test snapshot {test.snapshot_date}, so there "
-            f"is no out-of-time validation snapshot; closed snapshots: {describe(closed)}. Use more months of "
-            "data, a shorter label horizon, or models.<spec>.split.method=random"
+            f"is no out-of-time validation snapshot; closed snapshots: {describe(closed)}. Use more snapshots "
+            "(features.snapshot_count), a shorter label horizon, or models.<spec>.split.method=random"
         )
     validation = before_test[-1]
-    train = [c for c in closed if c.horizon_end <= validation.snapshot_date][-train_snapshots:]
+    train = [c for c in closed if c.snapshot_date < validation.snapshot_date][-train_snapshots:]
     if not train:
         raise SplitError(
-            f"'{label}': no snapshot's label window closed by the validation snapshot {validation.snapshot_date}, "
-            f"so there is nothing to train on; closed snapshots: {describe(closed)}. Use more months of data, "
-            "a shorter label horizon, or models.<spec>.split.method=random"
+            f"'{label}': no snapshot before the validation snapshot {validation.snapshot_date}, so there is "
+            f"nothing to train on; closed snapshots: {describe(closed)}. Use more snapshots "
+            "(features.snapshot_count), a shorter label horizon, or models.<spec>.split.method=random"
         )
     return OutOfTimeSplit(tuple(c.snapshot_date for c in train), validation.snapshot_date, test.snapshot_date)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
+from pathlib import Path
 
 import pyspark
 from pyspark.ml.functions import vector_to_array
@@ -20,7 +22,7 @@ import crm_mining
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.models import ModelSpec, SplitSettings
-from crm_mining.models.artifacts import save_model
+from crm_mining.models.artifacts import METADATA, model_folder, save_model
 from crm_mining.models.data import KEYS, Feature, feature_columns, lake_population, with_split
 from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table
 from crm_mining.models.monitor import reference_bins
@@ -34,6 +36,7 @@ from crm_mining.models.pipeline import (
     tune_gbt,
     with_weight,
 )
+from crm_mining.models.tracking import log_model_run
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -173,6 +176,7 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
     }
     version, folder = save_model(config, data.name, model, metadata)
     write_results(spark, config, data.name, version, metrics, gains, calibration, names, importances)
+    mlflow_run = log_model_run(config, data.name, version, model, metadata)
     fit_rows.unpersist()
     df.unpersist()
     return {
@@ -184,6 +188,7 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
         "metrics": {
             m["model"]: {k: m[k] for k in ("auc_roc", "auc_pr", "ks", "gini", "brier")} for m in metrics
         },
+        **({"mlflow_run_id": mlflow_run} if mlflow_run else {}),
     }
 
 
@@ -226,16 +231,43 @@ def write_results(spark, config, name, version, metrics, gains, calibration, nam
     lake.write(imp.select(*tag, "*"), "gold.model_importances", mode="append")
 
 
+def saved_model(config: Config, name: str) -> dict | None:
+    """The summary of the latest saved version of ``name``, or None when there is none."""
+    try:
+        folder = model_folder(config, name)
+    except CrmMiningError:
+        return None
+    meta = json.loads(Path(folder, METADATA).read_text())
+    return {
+        "model": name,
+        "reused": True,
+        "version": meta["version"],
+        "folder": folder,
+        "message": f"reused model '{name}' version {meta['version']} (models.retrain / --retrain trains a new one)",
+    }
+
+
 def train_models(spark: SparkSession, config: Config) -> dict:
-    """Entry point of `crm-mining train`: one versioned model per spec (or the bring-your-own table)."""
+    """Entry point of `crm-mining train`: one versioned model per spec (or the bring-your-own table).
+
+    A model that already has a saved version is reused (its summary says which) unless
+    ``models.retrain`` is true, so `crm-mining pipeline` trains once and then only scores.
+    """
     settings = config.models
     if settings.input.source != "lake":
         from crm_mining.models.byod import byod_training_data
 
-        return {"models": [train_one(spark, config, byod_training_data(spark, config))]}
-    return {
-        "models": [
-            train_one(spark, config, lake_training_data(spark, config, name, getattr(settings, name)))
-            for name in settings.specs
-        ]
-    }
+        names = [settings.input.name]
+        fit = lambda name: train_one(spark, config, byod_training_data(spark, config))  # noqa: E731
+    else:
+        names = list(settings.specs)
+        fit = lambda name: train_one(  # noqa: E731
+            spark, config, lake_training_data(spark, config, name, getattr(settings, name))
+        )
+    out = []
+    for name in names:
+        reused = None if settings.retrain else saved_model(config, name)
+        if reused:
+            log.info(reused["message"])
+        out.append(reused or fit(name))
+    return {"models": out}
