@@ -19,8 +19,6 @@ from helpers.landing_files import landing_records
 NOT_ON_A_FIRST_SMALL_RUN = {
     # no 12-month default window closes on a 12-month lake: rules logs that and skips it (docs/rules.md)
     "gold.exclusion_validation",
-    # compares a saved segment model with a refit: there is no saved model before the first run
-    "gold.segment_stability",
 }
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
