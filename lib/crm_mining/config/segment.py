@@ -134,7 +134,7 @@ class SegmentSettings:
     # KMeans runs for the chosen k (seeds seed, seed+1, ...); the lowest training cost wins, as scikit-learn's n_init.
     n_init: int = field(default=10, metadata={"min": 1, "max": 50})
     # KMeans runs per k while choosing k (seeds seed, ...); the chosen k's runs are reused for its n_init.
-    selection_n_init: int = field(default=1, metadata={"min": 1, "max": 50})
+    selection_n_init: int = field(default=5, metadata={"min": 1, "max": 50})
     # KMeans runs fitted at the same time (driver threads sharing the Spark session); 1 = one after another.
     parallel_fits: int = field(default=2, metadata={"min": 1, "max": 16})
     # true: fit a new model even if a saved one exists (the CLI's --refit).
