@@ -33,7 +33,7 @@ CELL = "# COMMAND ----------"
 # test 1) with one small hyperopt trial.
 LAKE = (
     "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
-    "segment.k_max=4; segment.n_init=1; "
+    "segment.k_max=4; segment.n_init=1; segment.selection_n_init=1; "
     "models.specs=[churn]; models.churn.split.min_rows=20; models.churn.split.min_per_class=1; "
     "models.tuning.max_evals=1; models.tuning.startup_trials=1; "
     "models.tuning.space.max_iter=[5, 10]; models.tuning.space.max_depth=[2, 3]"

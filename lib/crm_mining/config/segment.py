@@ -126,16 +126,21 @@ class SegmentSettings:
     min_segment_share: float = field(default=0.05, metadata={"min": 0.0, "max": 0.5})
     # Customers sampled (at most) for the silhouette of each k.
     silhouette_sample: int = field(default=20_000, metadata={"min": 100})
-    # KMeans: k-means|| initialisation steps, iterations, tolerance and seed.
+    # KMeans: k-means|| initialisation steps, iterations, tolerance (largest centre move) and seed.
     init_steps: int = field(default=2, metadata={"min": 1})
-    max_iter: int = field(default=50, metadata={"min": 1})
-    tol: float = field(default=1e-4, metadata={"min": 0.0})
+    max_iter: int = field(default=100, metadata={"min": 1})
+    tol: float = field(default=1e-6, metadata={"min": 0.0})
     seed: int = 42
-    # KMeans runs per k (seeds seed, seed+1, ...); the lowest training cost wins, as scikit-learn's n_init.
-    n_init: int = field(default=5, metadata={"min": 1, "max": 50})
+    # KMeans runs for the chosen k (seeds seed, seed+1, ...); the lowest training cost wins, as scikit-learn's n_init.
+    n_init: int = field(default=10, metadata={"min": 1, "max": 50})
+    # KMeans runs per k while choosing k (seeds seed, ...); the chosen k's runs are reused for its n_init.
+    selection_n_init: int = field(default=5, metadata={"min": 1, "max": 50})
+    # KMeans runs fitted at the same time (driver threads sharing the Spark session); 1 = one after another.
+    parallel_fits: int = field(default=2, metadata={"min": 1, "max": 16})
     # true: fit a new model even if a saved one exists (the CLI's --refit).
     refit: bool = False
-    # With a saved model and no refit: also refit at the saved k and record the ARI between the two.
+    # Record in gold.segment_stability the ARI between the model used and an independent refit (other seeds)
+    # on the scored snapshot, or, when a refit replaces a model, between the new and the replaced model.
     stability_check: bool = True
     # Where fitted models are saved (<dir>/<version>/pipeline + model.json); None = <lake.root>/models/segment.
     model_dir: str | None = None

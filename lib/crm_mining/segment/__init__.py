@@ -29,11 +29,12 @@ from crm_mining.segment.model import (
     SCALED,
     check_features_not_all_null,
     fit_candidates,
+    fit_kmeans,
     full_pipeline,
     preprocessing,
 )
 from crm_mining.segment.profiles import feature_stats, segment_profiles, segmented_customers
-from crm_mining.segment.rules import KCandidate, choose_k, segment_names
+from crm_mining.segment.rules import KCandidate, segment_names
 from crm_mining.segment.source import (
     customer_frame,
     profile_columns,
@@ -99,9 +100,8 @@ def fit_segmentation(target: DataFrame, settings: SegmentSettings, version: str,
     prep = preprocessing(settings).fit(target)
     scaled = prep.transform(target).select("customer_id", SCALED).cache()
     customers = scaled.count()
-    candidates, models = fit_candidates(scaled, customers, settings)
-    k, reason = choose_k(candidates, settings.min_segment_share)
-    chosen = models[k]
+    candidates, chosen, reason = fit_candidates(scaled, customers, settings)
+    k = chosen.getK()
     pipeline = full_pipeline(prep, chosen)
     ids = segment_ids_by_size(list(chosen.summary.clusterSizes))
     snapshot = target.select("snapshot_date").first()[0]
@@ -147,11 +147,13 @@ def k_selection_rows(spark: SparkSession, fit: FitResult, settings: SegmentSetti
     return spark.createDataFrame(rows, schema)
 
 
-def stability_row(
-    spark: SparkSession, snapshot: dt.date, version: str, reference: str, k: int, ari: float, customers: int
-) -> DataFrame:
-    schema = "snapshot_date date, model_version string, reference string, k int, customers long, adjusted_rand_index double"
-    return spark.createDataFrame([(snapshot, version, reference, k, customers, float(ari))], schema)
+def stability_row(spark: SparkSession, snapshot: dt.date, info: ModelInfo, check: dict) -> DataFrame:
+    schema = (
+        "snapshot_date date, model_version string, comparison string, reference string, k int, "
+        "customers long, adjusted_rand_index double"
+    )
+    row = (snapshot, info.version, check["comparison"], check["reference"], info.k, check["customers"])
+    return spark.createDataFrame([(*row, float(check["adjusted_rand_index"]))], schema)
 
 
 def current_model(
@@ -172,28 +174,51 @@ def compatible(a: ModelInfo, b: ModelInfo) -> bool:
     return (a.features, a.categorical_features) == (b.features, b.categorical_features)
 
 
+def seed_refit(target: DataFrame, settings: SegmentSettings, k: int) -> tuple[PipelineModel, list[int]]:
+    """An independent refit at ``k`` on ``target``: the same procedure (preprocessing, best of ``n_init``
+    KMeans runs) with seeds none of the model's runs used; returns the pipeline and its seeds."""
+    first = settings.seed + max(settings.n_init, settings.selection_n_init)
+    prep = preprocessing(settings).fit(target)
+    scaled = prep.transform(target).select("customer_id", SCALED).cache()
+    try:
+        model = fit_kmeans(scaled, settings, k, first_seed=first)
+    finally:
+        scaled.unpersist()
+    return full_pipeline(prep, model), [first, first + settings.n_init - 1]
+
+
 def stability(
-    spark: SparkSession,
     target: DataFrame,
+    snapshot: dt.date,
     settings: SegmentSettings,
     pipeline: PipelineModel,
     info: ModelInfo,
-    fit: FitResult | None,
     replaced: tuple[PipelineModel, ModelInfo] | None,
-    source: str,
-) -> tuple[str, float, int] | None:
-    """(reference, ARI, customers) between the current model and a refit (or the model a refit replaced)."""
-    if fit is None and settings.stability_check:
-        # Other seeds, so the check also measures sensitivity to KMeans' initialisation.
-        refit_settings = dataclasses.replace(settings, k=info.k, seed=settings.seed + settings.n_init)
-        refit = fit_segmentation(target, refit_settings, "refit", source)
-        reference, other = f"refit k={info.k} seed={refit_settings.seed}", refit.pipeline
-    elif fit is not None and replaced is not None and compatible(replaced[1], info):
-        reference, other = f"previous model {replaced[1].version}", replaced[0]
+) -> dict | None:
+    """The gold.segment_stability check of this run: {comparison, reference, adjusted_rand_index, customers}.
+
+    * ``replaced model``: a refit replaced a saved model with the same features; the ARI between the two;
+    * ``seed refit``: the model was fitted on this snapshot (a first run); the ARI between it and an
+      independent refit with other seeds, i.e. how much the segments depend on KMeans' initialisation;
+    * ``saved model vs refit``: a saved model fitted on an earlier snapshot scores this one; the ARI between
+      it and a refit (other seeds) on this snapshot, i.e. whether the saved segments still fit the data.
+    """
+    if replaced is not None and compatible(replaced[1], info):
+        comparison, reference, other = "replaced model", f"model {replaced[1].version}", replaced[0]
+    elif settings.stability_check:
+        other, seeds = seed_refit(target, settings, info.k)
+        same = info.fitted_on_snapshot == snapshot.isoformat()
+        comparison = "seed refit" if same else "saved model vs refit"
+        reference = f"refit k={info.k} seeds {seeds[0]}..{seeds[1]}"
     else:
         return None
     ari, customers = agreement(clusters(pipeline, target), clusters(other, target), "cluster", "cluster")
-    return reference, ari, customers
+    return {
+        "comparison": comparison,
+        "reference": reference,
+        "adjusted_rand_index": ari,
+        "customers": customers,
+    }
 
 
 def optional_table(spark: SparkSession, lake: Lake, name: str, settings: SegmentSettings) -> DataFrame | None:
@@ -276,12 +301,11 @@ def segment_customers(spark: SparkSession, config: Config) -> dict:
     lake.write(segments, SEGMENTS, replace_where=f"snapshot_date IN ({dates_sql(dates)})")
     write_profiles(spark, lake, frame, dates, settings)
     migration = write_migration(spark, lake, dates)
-    checked = stability(spark, target, settings, pipeline, info, fit, replaced, source)
+    checked = stability(target, dates[-1], settings, pipeline, info, replaced)
     if checked:
-        reference, ari, customers = checked
-        row = stability_row(spark, dates[-1], info.version, reference, info.k, ari, customers)
         where = f"snapshot_date = DATE'{dates[-1].isoformat()}' AND model_version = '{info.version}'"
-        lake.write(row, STABILITY, replace_where=where)
+        row = stability_row(spark, dates[-1], info, checked)
+        lake.write(row, STABILITY, replace_where=where, merge_schema=True)
     frame.unpersist()
 
     profiles = lake.read(spark, PROFILES).where(F.col("snapshot_date") == F.lit(dates[-1]))
@@ -305,7 +329,6 @@ def segment_customers(spark: SparkSession, config: Config) -> dict:
         ],
         "segments": dict(sorted(sizes.items(), key=lambda kv: -kv[1])),
         "migration": migration,
-        "stability": checked
-        and {"reference": checked[0], "adjusted_rand_index": round(checked[1], 4), "customers": checked[2]},
+        "stability": checked and {**checked, "adjusted_rand_index": round(checked["adjusted_rand_index"], 4)},
         "seconds": round(time.monotonic() - started, 1),
     }

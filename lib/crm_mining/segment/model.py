@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.clustering import KMeans, KMeansModel
 from pyspark.ml.evaluation import ClusteringEvaluator
@@ -23,7 +25,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
 from crm_mining import CrmMiningError
 from crm_mining.config.segment import SegmentSettings
-from crm_mining.segment.rules import KCandidate
+from crm_mining.segment.rules import KCandidate, choose_k
 
 SCALED, CLUSTER = "scaled", "cluster"
 
@@ -93,10 +95,37 @@ def check_features_not_all_null(frame: DataFrame, settings: SegmentSettings, sou
         )
 
 
-def fit_kmeans(scaled: DataFrame, settings: SegmentSettings, k: int) -> KMeansModel:
-    """The lowest-cost of ``n_init`` KMeans runs (seeds seed .. seed + n_init - 1); ``scaled`` should be cached."""
-    runs = [kmeans(settings, k, settings.seed + i).fit(scaled) for i in range(settings.n_init)]
-    return min(runs, key=lambda m: m.summary.trainingCost)
+def fitted_runs(scaled: DataFrame, settings: SegmentSettings, k: int, seeds: list[int]) -> list[KMeansModel]:
+    """One KMeans fit per seed, up to ``parallel_fits`` at a time; ``scaled`` should be cached.
+
+    On small data each KMeans iteration is a short Spark job whose time is mostly scheduling, so fits from
+    parallel driver threads overlap well; each fit is still deterministic for its seed.
+    """
+    if settings.parallel_fits == 1 or len(seeds) == 1:
+        return [kmeans(settings, k, seed).fit(scaled) for seed in seeds]
+    with ThreadPoolExecutor(max_workers=settings.parallel_fits) as pool:
+        return list(pool.map(lambda seed: kmeans(settings, k, seed).fit(scaled), seeds))
+
+
+def lowest_cost(models: list[KMeansModel]) -> KMeansModel:
+    return min(models, key=lambda m: m.summary.trainingCost)
+
+
+def fit_kmeans(
+    scaled: DataFrame,
+    settings: SegmentSettings,
+    k: int,
+    first_seed: int | None = None,
+    done: list | None = None,
+) -> KMeansModel:
+    """The lowest-cost of ``n_init`` KMeans runs, seeds first_seed (default ``seed``) .. + n_init - 1.
+
+    ``done``: runs already fitted at this k with the first seeds (e.g. during the k search), reused.
+    """
+    start = settings.seed if first_seed is None else first_seed
+    done = list(done or [])
+    seeds = [start + i for i in range(len(done), settings.n_init)]
+    return lowest_cost(done + fitted_runs(scaled, settings, k, seeds))
 
 
 def smallest_share(model: KMeansModel) -> float:
@@ -106,10 +135,13 @@ def smallest_share(model: KMeansModel) -> float:
 
 def silhouette(model: KMeansModel, sample: DataFrame) -> float | None:
     """Silhouette (squared Euclidean, as ClusteringEvaluator) on ``sample``; None if it has < 2 clusters."""
-    predicted = model.transform(sample)
-    if predicted.select(CLUSTER).distinct().limit(2).count() < 2:
-        return None
-    return ClusteringEvaluator(featuresCol=SCALED, predictionCol=CLUSTER).evaluate(predicted)
+    predicted = model.transform(sample).cache()
+    try:
+        if predicted.select(CLUSTER).distinct().limit(2).count() < 2:
+            return None
+        return ClusteringEvaluator(featuresCol=SCALED, predictionCol=CLUSTER).evaluate(predicted)
+    finally:
+        predicted.unpersist()
 
 
 def bounded_sample(scaled: DataFrame, customers: int, settings: SegmentSettings) -> DataFrame:
@@ -126,18 +158,48 @@ def k_range(settings: SegmentSettings) -> list[int]:
     return [settings.k] if settings.k else list(range(settings.k_min, settings.k_max + 1))
 
 
+def search_runs(scaled: DataFrame, settings: SegmentSettings, ks: list[int]) -> dict[int, list[KMeansModel]]:
+    """``selection_n_init`` runs (seeds seed ..) for every k of the search, all in one pool of threads."""
+    jobs = [(k, settings.seed + i) for k in ks for i in range(settings.selection_n_init)]
+    fit = lambda job: kmeans(settings, job[0], job[1]).fit(scaled)  # noqa: E731
+    if settings.parallel_fits == 1:
+        fitted = [fit(job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=settings.parallel_fits) as pool:
+            fitted = list(pool.map(fit, jobs))
+    runs: dict[int, list[KMeansModel]] = {k: [] for k in ks}
+    for (k, _), model in zip(jobs, fitted, strict=True):
+        runs[k].append(model)
+    return runs
+
+
 def fit_candidates(
     scaled: DataFrame, customers: int, settings: SegmentSettings
-) -> tuple[list[KCandidate], dict[int, KMeansModel]]:
-    """KMeans for every k in the range (or the fixed k) with its silhouette, cost and smallest share."""
+) -> tuple[list[KCandidate], KMeansModel, str]:
+    """Choose k and fit its model: (every k's figures, the chosen k's best-of-``n_init`` model, the rule).
+
+    With a k range, each k gets ``selection_n_init`` KMeans runs (its best is scored: silhouette, cost,
+    smallest share) and k is chosen by the rule; only the chosen k then gets the rest of its ``n_init`` runs,
+    and its row shows the final model's figures. A fixed k gets its ``n_init`` runs directly.
+    """
     ks = [k for k in k_range(settings) if k < customers]
     if not ks:
         raise CrmMiningError(f"segment: {customers} customers are too few for k in {k_range(settings)}")
     sample = bounded_sample(scaled, customers, settings).cache()
-    models = {k: fit_kmeans(scaled, settings, k) for k in ks}
-    candidates = [candidate(models[k], sample, k) for k in ks]
-    sample.unpersist()
-    return candidates, models
+    try:
+        if len(ks) == 1:
+            k, reason = ks[0], "k fixed by segment.k"
+            chosen = fit_kmeans(scaled, settings, k)
+            return [candidate(chosen, sample, k)], chosen, reason
+        runs = search_runs(scaled, settings, ks)
+        candidates = [candidate(lowest_cost(runs[k]), sample, k) for k in ks]
+        k, reason = choose_k(candidates, settings.min_segment_share)
+        chosen = fit_kmeans(scaled, settings, k, done=runs[k])
+        if chosen is not lowest_cost(runs[k]):
+            candidates = [candidate(chosen, sample, k) if c.k == k else c for c in candidates]
+        return candidates, chosen, reason
+    finally:
+        sample.unpersist()
 
 
 def full_pipeline(prep: PipelineModel, model: KMeansModel) -> PipelineModel:
