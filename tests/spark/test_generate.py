@@ -202,6 +202,8 @@ def test_affinities_are_observable(spark, lake):
         ("MORTGAGE", "INSURANCE"),
     }
     assert all(r["lift"] > 1.2 for r in rules)
+    # Cross-sold after the antecedent (1-6 months later), not at a random time (about half would be before).
+    assert all(r["opened_after_antecedent"] >= 0.75 for r in rules)
 
 
 def test_lifecycle_truth_matches_its_definitions(spark, lake):

@@ -100,3 +100,5 @@ def test_rules_on_a_csv_of_holdings(spark, tmp_path, caplog):
     assert not lake.exists(spark, "gold.risk_rules")
     assert lake.read(spark, "gold.offer_exclusions").count() == 0
     assert "risk_rules" not in summary and "exclusion_validation" not in summary
+    assert sorted(summary["skipped"]) == ["gold.exclusion_validation", "gold.risk_rules"]
+    assert summary["skipped"]["gold.risk_rules"].endswith("has no risk data")

@@ -18,6 +18,7 @@ def test_rules_stage_on_the_sample_lake(spark, sample_lake):
     summary = mine_rules(spark, sample_lake)
     lake = Lake(sample_lake)
     assert all(lake.exists(spark, name) for name in WRITES)
+    assert summary["skipped"] == {}
     (snapshot,) = summary["snapshots"]  # the latest by default
     at = F.col("snapshot_date") == F.lit(snapshot)
 
@@ -38,13 +39,16 @@ def test_rules_stage_on_the_sample_lake(spark, sample_lake):
     assert customers.count() > 0 and products.count() > 0
     assert offers.where(F.col("rank") > sample_lake.rules.offers.top_k).count() == 0
 
-    # Measured on this lake (t = 2026-04-30, 18 customers opened a product in 6 months): rules and
-    # popularity both hit 0.667 (MAP 0.48), random 0.556 (MAP 0.20). The planted affinities live in the
-    # holdings, not in the order products are opened, so rules do not beat popularity here (see docs).
+    # Measured on this lake (generator version 2, t = 2026-04-30, 20 customers opened a product in 6 months):
+    # rules and popularity both hit 0.60 (MAP 0.479), random 0.50 (MAP 0.233). The openers are mostly new
+    # customers holding DDA (and PAYROLL), for whom the best rules rank products as popularity does; the two
+    # openers of a planted consequent (MORTGAGE -> INSURANCE) are risk-excluded. So no margin over
+    # popularity is asserted here (see docs/rules.md), only that rules are not worse and beat random.
     evaluation = {r.method: r for r in lake.read(spark, "gold.offer_evaluation").collect()}
-    assert set(evaluation) == {"rules", "popularity", "random"}
+    assert set(evaluation) == {"rules", "popularity", "random"}, evaluation
     assert evaluation["rules"].map - evaluation["random"].map >= 0.15
-    assert evaluation["rules"].hit_rate >= evaluation["popularity"].hit_rate - 0.05
+    assert evaluation["rules"].hit_rate >= evaluation["popularity"].hit_rate - 0.05, evaluation
+    assert evaluation["rules"].map >= evaluation["popularity"].map - 0.05, evaluation
 
     # Measured: excluded customers defaulted 23% within 12 months, kept ones 2.7%.
     rates = {r.group: r.default_rate for r in lake.read(spark, "gold.exclusion_validation").collect()}

@@ -312,3 +312,18 @@ def test_merchant_category_baskets_per_customer_month(spark):
         "snapshot_date date, customer_id string, month date, items array<string>",
     )
     assertDataFrameEqual(got, expected)
+
+
+def test_validation_snapshot_is_the_latest_with_a_closed_default_window(spark):
+    from crm_mining.rules.run import validation_snapshot
+
+    # 12 month-end snapshots of a 24-month lake (Jan..Dec 2026) with a 6-month default horizon: gold.labels
+    # has 0/1 labels up to 2026-06-30 (window closed by 2026-12-31) and only the defaults already seen after.
+    present = [dt.date(2026, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 12)] + [dt.date(2026, 12, 31)]
+    rows = [(s, "c1", 0 if s <= dt.date(2026, 6, 30) else None) for s in present]
+    rows += [(s, "c2", 1) for s in present]  # a defaulter is labelled 1 everywhere: not a closed window
+    labels = spark.createDataFrame(rows, "snapshot_date date, customer_id string, default int")
+    assert validation_snapshot(labels, present, None) == dt.date(2026, 6, 30)
+    assert validation_snapshot(labels, present, dt.date(2026, 3, 31)) == dt.date(2026, 3, 31)
+    open_only = labels.where(F.col("snapshot_date") > dt.date(2026, 6, 30))
+    assert validation_snapshot(open_only, present, None) is None

@@ -35,3 +35,17 @@ def test_partitions_follow_the_basket_count():
 def test_bad_rules_settings_name_the_key(override, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
         load_config(overrides=[override])
+
+
+def test_the_evaluation_snapshot_is_the_latest_with_its_horizon_inside_the_data():
+    import datetime as dt
+
+    from crm_mining.rules.run import evaluation_snapshot, month_end_after
+
+    # 12 month-end snapshots, Jan .. Dec 2026: a 6-month horizon fits from 2026-06-30 back.
+    present = [dt.date(2026, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 12)] + [dt.date(2026, 12, 31)]
+    settings = load_config(overrides=["rules.offers.evaluation_horizon_months=6"]).rules
+    assert evaluation_snapshot(present, settings) == dt.date(2026, 6, 30)
+    assert month_end_after(dt.date(2026, 2, 28), 6) == dt.date(2026, 8, 31)
+    too_long = load_config(overrides=["rules.offers.evaluation_horizon_months=12"]).rules
+    assert evaluation_snapshot(present, too_long) is None

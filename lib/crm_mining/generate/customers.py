@@ -2,7 +2,8 @@
 
 Built from ``spark.range(customers)`` with column expressions only. Each product column
 ``open_<CODE>`` holds the account's open date (null when the customer never holds it inside the
-window); accounts open over the first 24 months of tenure, the current account at join.
+window); accounts open over the first 24 months of tenure, the current account at join, and an
+affinity's consequent (``segments.AFFINITIES``) 1-6 months after the customer's earliest held antecedent.
 """
 
 from __future__ import annotations
@@ -287,8 +288,17 @@ def with_products(df: DataFrame, settings: GenerateSettings) -> DataFrame:
         holds[code] = held
     end = F.lit(window_end(settings))
     opens = {"open_DDA": F.col("join_date")}
+    # Tenure day each product would open: within the first 24 months of tenure ...
+    offsets = {code: (uniform(seed, f"open-{code}", key) * 730).cast("int") for code in order}
+    # ... except an affinity's consequent, which is cross-sold after its antecedent: 1-6 months after the
+    # earliest held antecedent opens (so holders of the antecedent open it in the months that follow).
+    for consequent in dict.fromkeys(c for _, c, _ in S.AFFINITIES):
+        after = [F.when(holds[a], offsets[a]) for a, c, _ in S.AFFINITIES if c == consequent]
+        earliest = F.least(*after) if len(after) > 1 else after[0]
+        lag = (30 + uniform(seed, f"lag-{consequent}", key) * 150).cast("int")
+        offsets[consequent] = F.coalesce(earliest + lag, offsets[consequent])
     for code in order:
-        offset = (uniform(seed, f"open-{code}", key) * 730).cast("int")  # first 24 months of tenure
+        offset = offsets[code]
         if code == "CC":
             offset = F.when(
                 F.col("is_defaulter"), (uniform(seed, "open-CC-def", key) * 30).cast("int")

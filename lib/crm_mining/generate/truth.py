@@ -101,18 +101,23 @@ def lifecycle_truth(
 
 
 def affinity_truth(accounts: DataFrame) -> list[dict]:
-    """The designed affinities with support, confidence and lift measured on the generated accounts.
+    """The designed affinities with support, confidence, lift and the share of customers holding both whose
+    consequent opened after the antecedent, measured on the generated accounts.
 
     Reads one aggregated row back to the driver (a fixed number of counts).
     """
-    held = accounts.groupBy("customer_id").agg(F.collect_set("product_code").alias("products"))
+    held = accounts.groupBy("customer_id").agg(
+        F.map_from_entries(F.collect_list(F.struct("product_code", "open_date"))).alias("opened")
+    )
     aggs = [F.count("*").alias("n")]
     for antecedent, consequent, _ in S.AFFINITIES:
-        has_a, has_c = F.array_contains("products", antecedent), F.array_contains("products", consequent)
+        opened_a, opened_c = F.col("opened")[antecedent], F.col("opened")[consequent]
+        has_a, has_c = opened_a.isNotNull(), opened_c.isNotNull()
         aggs += [
             F.sum(has_a.cast("long")).alias(f"{antecedent}|a"),
             F.sum(has_c.cast("long")).alias(f"{consequent}|c"),
             F.sum((has_a & has_c).cast("long")).alias(f"{antecedent}>{consequent}"),
+            F.sum((opened_c > opened_a).cast("long")).alias(f"{antecedent}>{consequent}|after"),
         ]
     counts = held.agg(*aggs).first().asDict()
     rules = []
@@ -133,6 +138,10 @@ def affinity_truth(accounts: DataFrame) -> list[dict]:
                 "confidence": round(confidence, 6),
                 "consequent_support": round(base, 6),
                 "lift": round(confidence / base, 6) if base else None,
+                # Customers holding both whose consequent opened after the antecedent (cross-sold later).
+                "opened_after_antecedent": round((counts[f"{antecedent}>{consequent}|after"] or 0) / n_ac, 6)
+                if n_ac
+                else None,
                 "designed_min_confidence": designed,
             }
         )

@@ -340,16 +340,15 @@ def evaluate_offers(ctx: Context, snapshot: dt.date) -> DataFrame:
     )
 
 
-def validation_snapshot(ctx: Context, present: list[dt.date]) -> dt.date | None:
-    """``rules.risk.validation_snapshot`` or the latest snapshot whose default window has closed.
+def validation_snapshot(labels: DataFrame, present: list[dt.date], chosen: dt.date | None) -> dt.date | None:
+    """``chosen`` (``rules.risk.validation_snapshot``) or the latest snapshot whose default window has closed.
 
     A closed window has 0 labels: before it closes gold.labels holds only the defaults already seen
-    (a positive is final early, a negative is not), which would make every rate 1.
+    (a positive is final early, a negative is not), which would make every rate 1. With
+    ``labels.default_horizon_months`` = h that is the latest snapshot at least h months before the data end.
     """
-    chosen = ctx.settings.risk.validation_snapshot
     if chosen:
         return chosen
-    labels = ctx.source.labels
     # One row per labelled snapshot date: bounded by the number of snapshots.
     labelled = labels.where(F.col("default") == 0).select("snapshot_date").distinct().collect()
     dates = sorted(r.snapshot_date for r in labelled if r.snapshot_date in set(present))
@@ -357,9 +356,8 @@ def validation_snapshot(ctx: Context, present: list[dt.date]) -> dt.date | None:
 
 
 def validate_exclusions(ctx: Context, present: list[dt.date]) -> DataFrame | None:
-    snapshot = validation_snapshot(ctx, present)
+    snapshot = validation_snapshot(ctx.source.labels, present, ctx.settings.risk.validation_snapshot)
     if snapshot is None:
-        log.warning("no snapshot has default labels: the excluded-vs-kept default rates are not measured")
         return None
     _, _, exclusions = risk_at(ctx, snapshot)
     population = ctx.source.baskets.where(F.col("snapshot_date") == F.lit(snapshot)).select(
@@ -398,6 +396,7 @@ def mine_rules(spark: SparkSession, config: Config) -> dict:
         "source": source.origin,
         "snapshots": [d.isoformat() for d in snapshots],
     }
+    skipped: dict[str, str] = {}  # table -> why it is not written
     try:
         runs = [run_snapshot(ctx, d) for d in snapshots]
         itemsets = [
@@ -463,6 +462,8 @@ def mine_rules(spark: SparkSession, config: Config) -> dict:
             summary["risk_rules"] = {
                 d.isoformat(): r.risk_rule_count for d, r in zip(snapshots, runs, strict=True)
             }
+        else:
+            skipped["gold.risk_rules"] = f"{source.origin} has no risk data"
         written = lake.read(spark, "gold.offer_exclusions").where(F.col("snapshot_date").isin(snapshots))
         summary["exclusions"] = {r.reason: r["count"] for r in written.groupBy("reason").count().collect()}
         offers = lake.read(spark, "gold.next_best_offers").where(F.col("snapshot_date").isin(snapshots))
@@ -471,9 +472,10 @@ def mine_rules(spark: SparkSession, config: Config) -> dict:
 
         t = evaluation_snapshot(present, settings)
         if t is None:
-            log.warning(
-                "no snapshot has %d months of later snapshots: offers are not evaluated",
-                settings.offers.evaluation_horizon_months,
+            horizon = settings.offers.evaluation_horizon_months
+            skipped["gold.offer_evaluation"] = (
+                f"no snapshot has rules.offers.evaluation_horizon_months={horizon} months of later snapshots "
+                f"(snapshots {present[0]} .. {present[-1]})"
             )
         else:
             lake.write(
@@ -486,14 +488,28 @@ def mine_rules(spark: SparkSession, config: Config) -> dict:
                 evaluation.orderBy("method"),
                 ["snapshot_date", "method", "k", "customers", "hit_rate", "precision", "map"],
             )
-        if source.has_risk and source.labels is not None:
+        validation = None
+        if not source.has_risk:
+            skipped["gold.exclusion_validation"] = f"{source.origin} has no risk data"
+        elif source.labels is None:
+            skipped["gold.exclusion_validation"] = f"{LABELS} does not exist"
+        else:
             validation = validate_exclusions(ctx, present)
-            if validation is not None:
-                lake.write(validation, "gold.exclusion_validation", mode="overwrite")
-                summary["exclusion_validation"] = rows_of(
-                    lake.read(spark, "gold.exclusion_validation").orderBy("group"),
-                    ["snapshot_date", "group", "customers", "labelled", "defaults", "default_rate"],
+            if validation is None:
+                horizon = config.labels.default_horizon_months
+                skipped["gold.exclusion_validation"] = (
+                    f"no snapshot in {present[0]} .. {present[-1]} has a closed labels.default_horizon_months="
+                    f"{horizon} default window in {LABELS} (the latest snapshot needs {horizon} more months)"
                 )
+        if validation is not None:
+            lake.write(validation, "gold.exclusion_validation", mode="overwrite")
+            summary["exclusion_validation"] = rows_of(
+                lake.read(spark, "gold.exclusion_validation").orderBy("group"),
+                ["snapshot_date", "group", "customers", "labelled", "defaults", "default_rate"],
+            )
+        for name, why in skipped.items():
+            log.warning("%s is not written: %s", name, why)
+        summary["skipped"] = skipped
     finally:
         for frame in ctx.cached:
             frame.unpersist()
