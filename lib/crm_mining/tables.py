@@ -85,6 +85,9 @@ TABLES: dict[str, TableSpec] = {
     "gold.risk_scores": TableSpec(("snapshot_date",), "PD, risk grade, scorecard points, band and reasons"),
     "gold.model_scores": TableSpec(("snapshot_date",), "scores of a bring-your-own-data model"),
     "gold.model_monitoring": TableSpec((), "PSI of score and features: reference vs each scored snapshot"),
+    "gold.crm_cube": TableSpec(
+        (), "OLAP cube: month x region x segment x stage x product, customers, balances, spend, rates"
+    ),
 }
 
 
