@@ -38,7 +38,50 @@ def models_section(source: Source, config: Config) -> Section:
     frames = source.tables(*MODEL_TABLES)
     if frames is None:
         section.missing("Churn and risk models", "train")
-        return section
+    else:
+        model_blocks(section, frames, config)
+    risk = source.table("gold.risk_scores")
+    section.heading("Risk grades and drift")
+    blocks = []
+    if risk is None:
+        section.missing("Risk scores", "score")
+    else:
+        # Four grades at the latest scored snapshot.
+        grades = rows(
+            latest(risk)
+            .groupBy("risk_grade")
+            .agg(F.count(F.lit(1)).alias("customers"), F.avg("pd").alias("pd"))
+            .orderBy("risk_grade")
+        )
+        if grades:
+            blocks.append(
+                chart(
+                    "risk-grades",
+                    "Customers per risk grade at the latest scored snapshot (grade cut-offs on PD: models.score.grade_cutoffs), with the mean PD.",
+                    lambda fig: grades_chart(fig, grades),
+                )
+            )
+    monitoring = source.table("gold.model_monitoring")
+    if monitoring is None:
+        section.missing("Drift monitoring", "score")
+    else:
+        # One row per model and variable at the latest snapshot.
+        psi = rows(latest(monitoring).orderBy("model_name", F.desc("psi")))
+        if psi:
+            blocks.append(
+                chart(
+                    "psi",
+                    "Population stability index of the score and each feature, reference (training) snapshot against the latest scored one.",
+                    lambda fig: psi_chart(fig, psi, config),
+                    size=(6.8, 4.8),
+                )
+            )
+    section.grid(blocks)
+    return section
+
+
+def model_blocks(section: Section, frames: list[DataFrame], config: Config) -> None:
+    """Per trained model (its latest version): metrics table, ROC, gains, calibration, importances."""
     metrics, gains, calibration, importances = frames
     # One row per trained model name (churn, risk): the latest version of each.
     versions = rows(
@@ -94,45 +137,6 @@ def models_section(source: Source, config: Config) -> Section:
                 )
             )
         section.grid(blocks)
-
-    risk = source.table("gold.risk_scores")
-    section.heading("Risk grades and drift")
-    blocks = []
-    if risk is None:
-        section.missing("Risk scores", "score")
-    else:
-        # Four grades at the latest scored snapshot.
-        grades = rows(
-            latest(risk)
-            .groupBy("risk_grade")
-            .agg(F.count(F.lit(1)).alias("customers"), F.avg("pd").alias("pd"))
-            .orderBy("risk_grade")
-        )
-        if grades:
-            blocks.append(
-                chart(
-                    "risk-grades",
-                    "Customers per risk grade at the latest scored snapshot (grade cut-offs on PD: models.score.grade_cutoffs), with the mean PD.",
-                    lambda fig: grades_chart(fig, grades),
-                )
-            )
-    monitoring = source.table("gold.model_monitoring")
-    if monitoring is None:
-        section.missing("Drift monitoring", "score")
-    else:
-        # One row per model and variable at the latest snapshot.
-        psi = rows(latest(monitoring).orderBy("model_name", F.desc("psi")))
-        if psi:
-            blocks.append(
-                chart(
-                    "psi",
-                    "Population stability index of the score and each feature, reference (training) snapshot against the latest scored one.",
-                    lambda fig: psi_chart(fig, psi, config),
-                    size=(6.8, 4.8),
-                )
-            )
-    section.grid(blocks)
-    return section
 
 
 def roc_chart(figure, by_model, met, name) -> None:
