@@ -23,5 +23,14 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# Debian's Chromium for the report's browser test (tests/spark/test_report_browser.py), when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's chromium for the report's browser test"
+    apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    echo "setup: chromium not installed (needs root and apt-get); the report's browser test will be skipped"
+  fi
+fi
 # Resolve Delta's jars once (cached by Ivy or Maven) so the first job does not pay for it.
 .venv/bin/python scripts/warm_delta_jars.py

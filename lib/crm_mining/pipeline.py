@@ -17,7 +17,7 @@ from pyspark.sql import SparkSession
 from crm_mining.config import Config
 from crm_mining.gates import check_gate_config, run_gates
 from crm_mining.progress import stage_progress
-from crm_mining.runs import SUCCEEDED, RunAudit, StageRun
+from crm_mining.runs import RUN_IN_PROGRESS, SUCCEEDED, RunAudit, StageRun
 from crm_mining.stages import Stage, pipeline_stages
 from crm_mining.tables import Lake
 
@@ -35,6 +35,26 @@ def run_pipeline(spark: SparkSession, config: Config) -> dict:
     started_at = dt.datetime.now()
     summary: dict = {"run_id": audit.run_id, "resumed": bool(audit.done), "stages": {}}
     written: dict[str, int] = {}
+    in_progress = RUN_IN_PROGRESS.set(written)
+    try:
+        run_stages(spark, config, audit, stages, written, summary)
+    finally:
+        RUN_IN_PROGRESS.reset(in_progress)
+    audit.finish(started_at, written)
+    summary["versions"] = written
+    summary["summary_file"] = write_summary(config, summary)
+    return summary
+
+
+def run_stages(
+    spark: SparkSession,
+    config: Config,
+    audit: RunAudit,
+    stages: tuple[Stage, ...],
+    written: dict,
+    summary: dict,
+) -> None:
+    """Each stage in order, skipping those the resumed run finished; ``written`` grows as stages write."""
     with stage_progress(len(stages), quiet=config.pipeline.quiet) as progress:
         for number, stage in enumerate(stages, start=1):
             if stage.name in audit.done:
@@ -47,10 +67,6 @@ def run_pipeline(spark: SparkSession, config: Config) -> dict:
             written |= run.versions_written
             summary["stages"][stage.name] = run.summary
             progress.finish(number, stage.name, run.record.rows_out)
-    audit.finish(started_at, written)
-    summary["versions"] = written
-    summary["summary_file"] = write_summary(config, summary)
-    return summary
 
 
 class StageOutcome:

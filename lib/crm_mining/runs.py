@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from pyspark.sql import SparkSession
@@ -33,6 +34,9 @@ DDL = (
 NOT_NULL = ["run_id", "stage", "status", "started_at", "config_hash", "package_version"]
 RUN_ROW = "pipeline"  # the stage name of a run's closing row
 SUCCEEDED, FAILED, FINISHED = "succeeded", "failed", "finished"
+# Table -> version written so far by the pipeline run in progress (None outside a run): a stage later in
+# the run, such as the report, reads these, not the last finished run's.
+RUN_IN_PROGRESS: ContextVar[dict[str, int] | None] = ContextVar("run_in_progress", default=None)
 # Settings that change how a run is driven, not what it computes: a resumed run keeps its config hash.
 DRIVING_KEYS = ("resume", "quiet")
 
@@ -175,3 +179,10 @@ def finished_versions(spark: SparkSession, config: Config) -> dict[str, int] | N
         .first()
     )
     return None if closing is None else dict(closing["versions_written"])
+
+
+def versions_to_read(spark: SparkSession, config: Config) -> dict[str, int] | None:
+    """The versions a reader of finished results should read: those written so far by the run it is part
+    of, else those of the last finished run; None (read the latest) when no run has finished."""
+    in_progress = RUN_IN_PROGRESS.get()
+    return dict(in_progress) if in_progress is not None else finished_versions(spark, config)

@@ -107,6 +107,18 @@ def run_score(spark: SparkSession, config: Config) -> dict:
     return score_customers(spark, config)
 
 
+def run_cube(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.cube import build_cube
+
+    return build_cube(spark, config)
+
+
+def run_report(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.report import build_report
+
+    return build_report(spark, config)
+
+
 # What train needs from the lake: closed label windows for an out-of-time split. The defaults (24 months,
 # 15 snapshots, churn 3 and default 6 months) have them; a shorter lake makes train stop and say why.
 NEEDS_CLOSED_LABELS = (
@@ -219,7 +231,50 @@ STAGES: tuple[Stage, ...] = (
         settings=("models",),
         files="reads the models under <lake>/models/",
     ),
-    Stage("report", "HTML report of the mining results", None, issue="pipeline and report"),
+    Stage(
+        "cube",
+        "OLAP cube for BI: month x region x segment x lifecycle stage x product",
+        run_cube,
+        reads=(
+            "gold.customer_features",
+            "gold.labels",
+            "gold.customer_segments",
+            "gold.lifecycle_stage",
+        ),
+        writes=("gold.crm_cube",),
+        settings=("cube",),
+    ),
+    Stage(
+        "report",
+        "one self-contained HTML report of the gold tables (offline: inline SVG charts, no CDN)",
+        run_report,
+        reads=(
+            "ops.ingest_audit",
+            "ops.quarantine",
+            "gold.product_coverage",
+            "gold.product_depth",
+            "gold.cross_sell_rules",
+            "gold.offer_evaluation",
+            "gold.offer_exclusions",
+            "gold.exclusion_validation",
+            "gold.risk_rules",
+            "gold.segment_profiles",
+            "gold.segment_k_selection",
+            "gold.customer_segments",
+            "gold.model_metrics",
+            "gold.model_gains",
+            "gold.model_calibration",
+            "gold.model_importances",
+            "gold.risk_scores",
+            "gold.model_monitoring",
+            "gold.lifecycle_stage",
+            "gold.lifecycle_transitions",
+            "gold.lifecycle_actions",
+            "gold.customer_value",
+        ),
+        settings=("report",),
+        files="writes report.path (default <lake>/report/crm_report.html)",
+    ),
 )
 
 

@@ -89,6 +89,9 @@ TABLES: dict[str, TableSpec] = {
     "ops.pipeline_runs": TableSpec(
         (), "one row per stage of each pipeline run: status, rows, Delta versions read and written"
     ),
+    "gold.crm_cube": TableSpec(
+        (), "OLAP cube: month x region x segment x stage x product, customers, balances, spend, rates"
+    ),
 }
 
 

@@ -63,12 +63,14 @@ def test_shorthands_become_overrides():
 
 
 def test_console_script_and_job_scripts_are_thin_entry_points():
-    unbuilt = next(name for name, c in COMMANDS.items() if not c.built)
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "jobs" / f"{unbuilt}.py")], capture_output=True, text=True
-    )
-    assert done.returncode == 3
-    assert "not built yet" in done.stderr
+    # Every stage is built since `report`; while one is not, its job script must say so and exit 3.
+    unbuilt = next((name for name, c in COMMANDS.items() if not c.built), None)
+    if unbuilt:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "jobs" / f"{unbuilt}.py")], capture_output=True, text=True
+        )
+        assert done.returncode == 3
+        assert "not built yet" in done.stderr
     for job in (ROOT / "jobs").glob("*.py"):
         assert f'main(["{job.stem}", *sys.argv[1:]])' in job.read_text()
 

@@ -54,9 +54,12 @@ def test_a_table_is_written_by_one_stage_and_read_only_after_it_is_written():
     for stage in pipeline_stages():
         for table in stage.reads:
             assert table in writers, f"{stage.name} reads {table}, which no stage writes"
-            assert order.index(writers[table]) < order.index(stage.name), (
-                f"{stage.name} reads {table} too early"
-            )
+            # A table of a stage outside the pipeline (train, score) is optional to its readers (the
+            # report says "not run yet"); one of a pipeline stage must be written before it is read.
+            if writers[table] in order:
+                assert order.index(writers[table]) < order.index(stage.name), (
+                    f"{stage.name} reads {table} too early"
+                )
 
 
 def test_pipeline_runs_the_built_stages_in_registry_order():

@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 import yaml
 
+from crm_mining.config.cube import CubeSettings
 from crm_mining.config.features import FeatureSettings, InputSettings, LabelSettings, RfmSettings
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
 from crm_mining.config.models import ModelSettings
 from crm_mining.config.pipeline import PipelineSettings
+from crm_mining.config.report import ReportSettings
 from crm_mining.config.rules import RulesSettings
 from crm_mining.config.runtime import LakeSettings, SparkSettings
 from crm_mining.config.segment import SegmentSettings
@@ -45,6 +47,8 @@ class Config:
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    cube: CubeSettings = field(default_factory=CubeSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
