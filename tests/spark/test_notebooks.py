@@ -118,9 +118,12 @@ def test_each_stage_notebook_displays_the_tables_its_stage_writes(spark, runs):
         shown = namespace["display"].shown
         assert len(shown) == len(stage.writes), name
         for frame, table in zip(shown, stage.writes, strict=True):
-            assert frame.schema == lake.read(spark, table).schema, (
-                f"{name} displayed the wrong table for {table}"
-            )
+            if table in NOT_WRITTEN_HERE:  # the notebook shows a note instead of failing
+                assert frame.columns == ["note"] and table in frame.first()["note"], name
+            else:
+                assert frame.schema == lake.read(spark, table).schema, (
+                    f"{name} displayed the wrong table for {table}"
+                )
 
 
 def test_ingest_notebook_rerun_adds_nothing(runs):
