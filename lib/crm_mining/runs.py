@@ -163,6 +163,7 @@ def unfinished_run(spark: SparkSession, lake: Lake) -> tuple[str, dict[str, dict
         raise CrmMiningError(
             f"nothing to resume: the last run {last['run_id']} finished; run without --resume for a new run"
         )
+    # at most one row per registered stage
     finished = stage_rows(spark, lake, last["run_id"]).where(F.col("status") == SUCCEEDED).collect()
     return last["run_id"], {row["stage"]: dict(row["versions_written"] or {}) for row in finished}
 

@@ -36,12 +36,14 @@ def build_cube(spark: SparkSession, config: Config) -> dict:
     features = lake.read(spark, "gold.customer_features")
     if config.cube.months:
         # One row per snapshot date: bounded by the number of snapshots.
+        # one row per snapshot (features.snapshot_count), not per customer
         dates = sorted(r[0] for r in features.select("snapshot_date").distinct().collect())
         features = features.where(F.col("snapshot_date").isin(dates[-config.cube.months :]))
     facts = cube_facts(features, lake.read(spark, "gold.labels"), segments, stages)
     lake.write(crm_cube(facts), CUBE)
     written = lake.read(spark, CUBE)
     # One row per month: bounded by the number of snapshots.
+    # the grand total per month: one row per cube month
     totals = written.where(F.col("grouping_id") == 15).orderBy("month").collect()
     return {
         "table": CUBE,
