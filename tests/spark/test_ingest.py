@@ -94,6 +94,14 @@ def test_accounting_matches_the_landing_files_and_the_tables(spark, ingested):
         assert row.rejected == quarantined.get(name, 0), name
 
 
+def test_a_batch_with_nothing_to_quarantine_makes_no_quarantine_commit(spark, ingested):
+    """Products land clean: their batch skips the quarantine write (a commit that carries nothing)."""
+    history = ingested["lake"].delta(spark, "ops.quarantine").history()
+    tags = {r.userMetadata for r in history.select("userMetadata").collect()}
+    assert "crm_mining.ingest:products:0" not in tags
+    assert "crm_mining.ingest:transactions_csv:0" in tags
+
+
 def test_a_batch_that_does_not_balance_stops_ingest_before_its_audit_row(spark, config, monkeypatch):
     """A step that invents a row (here: classification repeats one) must stop the run, naming the batch."""
     base_landing(Path(Lake(config).landing()))

@@ -43,15 +43,14 @@ from crm_mining.ingest import batch, ingest_lake
 from crm_mining.session import get_spark
 
 table_prefix, stream, lakehouse = sys.argv[1:4]
-honest_write = batch.write_counted
+honest_append = batch.append_once
 
-def write_then_die(job, df, name, batch_num, merge_schema=False):
-    written = honest_write(job, df, name, batch_num, merge_schema)
+def append_then_die(job, df, name, batch_num, merge_schema=False):
+    honest_append(job, df, name, batch_num, merge_schema)
     if job.stream.name == stream and name.startswith(table_prefix):
         os.kill(os.getpid(), signal.SIGKILL)
-    return written
 
-batch.write_counted = write_then_die
+batch.append_once = append_then_die
 config = load_config(overrides=["spark.master=local[2]"], lakehouse=lakehouse)
 ingest_lake(get_spark(config), config)
 sys.exit("the crash point was never reached")

@@ -67,6 +67,7 @@ def lakehouse(tmp_path_factory) -> Path:
 
 # What a resumed run must reproduce: the lake's results, not its run bookkeeping.
 COMPARED = ("silver.", "gold.", "ops.quarantine")
+FAILING_STAGE = "cube"
 
 
 @pytest.fixture(scope="module")
@@ -140,21 +141,20 @@ def test_ingest_notebook_rerun_adds_nothing(runs):
 def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
     spark, runs_and_reference, monkeypatch
 ):
-    """Fail the pipeline at segment with segment's tables and model gone, then --resume: the stages
-    before it are not rerun, and every table equals the uninterrupted run's (the stage notebooks'
-    reruns in between must have changed nothing either)."""
+    """Fail the pipeline at cube with cube's table gone, then --resume: the stages before it are not
+    rerun, and every table equals the uninterrupted run's (the stage notebooks' reruns in between must
+    have changed nothing either). A late stage, so the resumed run is short (CI time)."""
     runs, reference = runs_and_reference
     config = runs["00_pipeline.py"]["config"]
     lake = Lake(config)
-    segment = registered_stage("segment")
-    for table in segment.writes:
+    failing = registered_stage(FAILING_STAGE)
+    for table in failing.writes:
         shutil.rmtree(lake.location(table))
-    shutil.rmtree(Path(config.lake.root) / "models" / "segment")
 
     def broken(spark, config):
         raise RuntimeError("injected failure")
 
-    stages = tuple(dataclasses.replace(s, run=broken) if s is segment else s for s in pipeline_stages())
+    stages = tuple(dataclasses.replace(s, run=broken) if s is failing else s for s in pipeline_stages())
     monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: stages)
     with pytest.raises(RuntimeError, match="injected failure"):
         run_pipeline(spark, config)
@@ -164,10 +164,10 @@ def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
         spark, dataclasses.replace(config, pipeline=dataclasses.replace(config.pipeline, resume=True))
     )
     names = [s.name for s in pipeline_stages()]
-    before = names[: names.index("segment")]
+    before = names[: names.index(FAILING_STAGE)]
     assert [n for n, s in resumed["stages"].items() if s["status"] == "done in the resumed run"] == before
     rows = lake.read(spark, "ops.pipeline_runs").where(F.col("run_id") == resumed["run_id"])
     statuses = sorted((r.stage, r.status) for r in rows.collect())
-    assert ("segment", FAILED) in statuses and ("segment", SUCCEEDED) in statuses
+    assert (FAILING_STAGE, FAILED) in statuses and (FAILING_STAGE, SUCCEEDED) in statuses
     assert (RUN_ROW, FINISHED) in statuses
     assert differences(reference, lake_fingerprints(spark, lake, COMPARED)) == []

@@ -142,3 +142,18 @@ def test_segments_recover_the_latent_segments(spark, segmented):
     )
     assert customers == segments.count()
     assert behavioural >= TRUTH_ARI_FLOOR
+
+
+def test_the_same_customers_in_another_layout_give_the_same_model(spark, segmented):
+    """KMeans|| and the silhouette sample draw rows per partition: the fit must not depend on how the
+    customers were read, filtered or cached (a stage run and a notebook once chose different k)."""
+    config, dates, _, _ = segmented
+    settings = with_segment(config, k=5, n_init=2).segment
+    target = latest_target(spark, config, dates[-1])
+    shuffled = target.repartition(3).orderBy(F.rand(7))
+    fits = [fit_segmentation(frame, settings, "layout", "sample lake") for frame in (target, shuffled)]
+    centers = [np.array(sorted(map(tuple, f.pipeline.stages[-1].clusterCenters()))) for f in fits]
+    costs = [f.candidates[0].training_cost for f in fits]
+    assert centers[0].shape == centers[1].shape
+    np.testing.assert_allclose(centers[0], centers[1], rtol=0, atol=1e-9)
+    assert costs[0] == pytest.approx(costs[1], rel=1e-12)

@@ -5,8 +5,9 @@ Called from Structured Streaming's ``foreachBatch``. Every Delta write carries t
 twice, and a run-independent ``userMetadata`` tag, so the retry finds the commits its crashed attempt made:
 it counts them from those commits and checks duplicates against silver as it was before its own write.
 A retry therefore gives the same silver, quarantine and audit as an uninterrupted run. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
-rules over a few columns of the cached checked batch, one counting aggregation, silver write,
-quarantine write, audit write, plus small Delta-log reads for commit metrics. Each step's seconds are
+rules over a few columns of the cached checked batch, one counting aggregation, silver write and
+quarantine write (each skipped when it has no rows), audit write, plus small Delta-log reads for the
+silver and quarantine commit metrics. Each step's seconds are
 in the batch's counts and the run summary (``step_seconds``).
 """
 
@@ -91,21 +92,28 @@ def own_commit(job: BatchJob, name: str, batch_num: int) -> Row | None:
     )
 
 
-def write_counted(
-    job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False
-) -> int | None:
-    """Append idempotently; return the rows this micro-batch committed to ``name``.
-
-    Delta skips the append when a crashed attempt of this batch already committed it (same txnAppId and
-    txnVersion); the count then comes from that earlier commit, found by its userMetadata. None only when
-    Delta skipped the write and the commit is no longer among the last ``OWN_COMMIT_SEARCH_DEPTH``.
-    """
+def append_once(job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False) -> None:
+    """Append ``df`` to ``name`` unless an earlier attempt of this micro-batch did: Delta skips the append
+    when the table already has this stream's txnAppId at this txnVersion. Every ingest commit goes
+    through here (the crash tests kill the process right after it)."""
     options = {
         "txnAppId": f"crm_mining.ingest.{job.stream.name}",
         "txnVersion": str(batch_num),
         "userMetadata": batch_tag(job, batch_num),
     }
     job.lake.write(df, name, mode="append", merge_schema=merge_schema, options=options)
+
+
+def write_counted(
+    job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False
+) -> int | None:
+    """Append idempotently (``append_once``); return the rows this micro-batch committed to ``name``.
+
+    The count comes from the commit's own metrics, found by its userMetadata, also when the commit was
+    made by a crashed earlier attempt. None only when Delta skipped the write and the commit is no
+    longer among the last ``OWN_COMMIT_SEARCH_DEPTH``.
+    """
+    append_once(job, df, name, batch_num, merge_schema)
     commit = own_commit(job, name, batch_num)
     if commit is None:
         return None
@@ -186,7 +194,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         landed = bronze.with_ingest_metadata(
             bronze.bronze_input(spark, batch, job.stream), batch_id, started_at
         )
-        write_counted(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
+        append_once(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
     with step("layout"):
         recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
     # Cached once: the duplicate rules, the counts and both writes read it.
@@ -212,19 +220,29 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
                 "merged" if job.config.ingest.allow_schema_merge else "rejected",
                 message,
             )
+        # A write with no rows is skipped: its commit would carry nothing, and every attempt of this
+        # batch counts the same empty set, so a retry skips it too.
         with step("silver"):
-            written = write_counted(
-                job,
-                silver.conformed(classified.where(F.col("reason").isNull()), source.name, rules),
-                f"silver.{source.name}",
-                batch_num,
+            written = (
+                write_counted(
+                    job,
+                    silver.conformed(classified.where(F.col("reason").isNull()), source.name, rules),
+                    f"silver.{source.name}",
+                    batch_num,
+                )
+                if valid
+                else 0
             )
         with step("quarantine"):
-            rejected = write_counted(
-                job,
-                quarantine.quarantine_rows(classified, source.name, started_at),
-                "ops.quarantine",
-                batch_num,
+            rejected = (
+                write_counted(
+                    job,
+                    quarantine.quarantine_rows(classified, source.name, started_at),
+                    "ops.quarantine",
+                    batch_num,
+                )
+                if by_reason
+                else 0
             )
     finally:
         checked.unpersist()
@@ -269,5 +287,5 @@ def write_audit(
     df = job.spark.createDataFrame([row], audit.DDL)
     if batch_num is None:
         job.lake.write(df, "ops.ingest_audit", mode="append")
-    else:
-        write_counted(job, df, "ops.ingest_audit", batch_num)
+    else:  # one known row: no commit metrics to read back
+        append_once(job, df, "ops.ingest_audit", batch_num)

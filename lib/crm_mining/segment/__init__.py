@@ -26,12 +26,12 @@ from crm_mining.segment.artifacts import ModelInfo, ModelStore, check_compatible
 from crm_mining.segment.assign import agreement, clusters, customer_segments
 from crm_mining.segment.migration import segment_migration
 from crm_mining.segment.model import (
-    SCALED,
     check_features_not_all_null,
     fit_candidates,
     fit_kmeans,
     full_pipeline,
     preprocessing,
+    scaled_in_canonical_layout,
 )
 from crm_mining.segment.profiles import feature_stats, segment_profiles, segmented_customers
 from crm_mining.segment.rules import KCandidate, segment_names
@@ -98,7 +98,7 @@ def fit_segmentation(target: DataFrame, settings: SegmentSettings, version: str,
     """Fit the pipeline on one snapshot's customers: k search (or fixed k), segment ids by size, names."""
     check_features_not_all_null(target, settings, source)
     prep = preprocessing(settings).fit(target)
-    scaled = prep.transform(target).select("customer_id", SCALED).cache()
+    scaled = scaled_in_canonical_layout(prep, target).cache()
     customers = scaled.count()
     candidates, chosen, reason = fit_candidates(scaled, customers, settings)
     k = chosen.getK()
@@ -179,7 +179,7 @@ def seed_refit(target: DataFrame, settings: SegmentSettings, k: int) -> tuple[Pi
     KMeans runs) with seeds none of the model's runs used; returns the pipeline and its seeds."""
     first = settings.seed + max(settings.n_init, settings.selection_n_init)
     prep = preprocessing(settings).fit(target)
-    scaled = prep.transform(target).select("customer_id", SCALED).cache()
+    scaled = scaled_in_canonical_layout(prep, target).cache()
     try:
         model = fit_kmeans(scaled, settings, k, first_seed=first)
     finally:

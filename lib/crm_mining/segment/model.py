@@ -70,6 +70,24 @@ def preprocessing(settings: SegmentSettings) -> Pipeline:
     )
 
 
+def scaled_in_canonical_layout(prep: PipelineModel, target: DataFrame) -> DataFrame:
+    """customer_id and the scaled vector, hash-partitioned by customer into ``spark.sql.shuffle.partitions``
+    partitions and sorted by customer within each.
+
+    KMeans' k-means|| initialisation and the silhouette sample draw their random rows partition by
+    partition, so the same customers arriving in another layout (another read, filter or cache) gave
+    another model and could give another k. In this layout, the same customers and settings give the
+    same model. An explicit partition count, so adaptive execution does not coalesce it by data size.
+    """
+    partitions = int(target.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    return (
+        prep.transform(target)
+        .select("customer_id", SCALED)
+        .repartition(partitions, "customer_id")
+        .sortWithinPartitions("customer_id")
+    )
+
+
 def kmeans(settings: SegmentSettings, k: int, seed: int) -> KMeans:
     return KMeans(
         featuresCol=SCALED,
