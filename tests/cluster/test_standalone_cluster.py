@@ -37,7 +37,7 @@ COMPARED = [
 ]
 # The local session's partition counts (conf/local.yaml): under spark-submit the session keeps the cluster's
 # own settings, and Spark's 200 shuffle partitions and Delta's 50 log-replay partitions turn a 60-customer
-# ingest into thousands of tasks per commit (13 minutes here against about 2 with these).
+# ingest into thousands of tasks (8,125 by its 433rd Spark stage, against 86 by its 94th with these).
 SMALL_LAKE_CONF = {"spark.sql.shuffle.partitions": "4", "spark.databricks.delta.snapshotPartitions": "2"}
 RUN_SPECIFIC = {"batch_id", "source_file", "ingested_at", "quarantined_at", "run_id"}
 
