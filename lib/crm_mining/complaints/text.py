@@ -72,6 +72,7 @@ def text_pipeline(settings: ComplaintSettings) -> Pipeline:
                 maxIter=settings.max_iter,
                 seed=settings.seed,
                 optimizer="online",
+                subsamplingRate=settings.subsampling_rate,
             ),
         ]
     )
