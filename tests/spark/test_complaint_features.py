@@ -15,8 +15,8 @@ from crm_mining.tables import Lake
 MARCH, APRIL = dt.date(2025, 3, 31), dt.date(2025, 4, 30)
 INSIGHTS = "customer_id string, interaction_date date, kind string, topic int, sentiment_label string"
 ROWS = [
-    ("C1", dt.date(2025, 1, 1), "COMPLAINT", 0, "negative"),  # 89 days before March 31: outside (> Jan 1)
-    ("C1", dt.date(2025, 1, 2), "COMPLAINT", 0, "negative"),  # first day inside March's window
+    ("C1", dt.date(2024, 12, 31), "COMPLAINT", 0, "negative"),  # March 31 - 90 days: just outside
+    ("C1", dt.date(2025, 1, 1), "COMPLAINT", 0, "negative"),  # first day inside March's window
     ("C1", dt.date(2025, 3, 20), "INQUIRY", 1, "negative"),  # negative, but not a complaint
     ("C1", dt.date(2025, 3, 31), "COMPLAINT", 1, "neutral"),  # on the snapshot day: inside
     ("C1", dt.date(2025, 4, 1), "COMPLAINT", 2, "negative"),  # after March 31: only in April's window
@@ -27,6 +27,7 @@ ROWS = [
 def test_negative_complaints_and_topic_shares_use_only_the_window_up_to_the_snapshot(spark):
     insights = spark.createDataFrame(ROWS, INSIGHTS)
     got = complaint_text_features(insights, snapshots_frame(spark, [MARCH, APRIL]), 90, 3)
+    # March's window is (Dec 31, Mar 31]: C1's rows of Jan 1, Mar 20 and Mar 31.
     # April's window is (Jan 30, Apr 30]: C1's rows of Mar 20, Mar 31 and Apr 1.
     expected = spark.createDataFrame(
         [
