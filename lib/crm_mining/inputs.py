@@ -49,6 +49,7 @@ LAKE_INPUTS = (
     "silver.balances",
     "silver.repayments",
     "silver.interactions",
+    "gold.interaction_insights",
 )
 
 DEBIT_WORDS = ("DEBIT", "D", "DR", "DEB", "OUT", "WITHDRAWAL", "SPEND")

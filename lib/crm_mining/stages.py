@@ -71,6 +71,12 @@ def run_ingest(spark: SparkSession, config: Config) -> dict:
     return ingest_lake(spark, config)
 
 
+def run_complaints(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.complaints import mine_complaints
+
+    return mine_complaints(spark, config)
+
+
 def run_features(spark: SparkSession, config: Config) -> dict:
     from crm_mining.features import build_features
 
@@ -156,10 +162,19 @@ STAGES: tuple[Stage, ...] = (
         files="reads landing/ files",
     ),
     Stage(
+        "complaints",
+        "topics (LDA) and sentiment of complaint and contact texts, English and Chinese",
+        run_complaints,
+        reads=("silver.interactions",),
+        writes=("gold.interaction_insights", "gold.complaint_trends", "gold.complaint_topics"),
+        settings=("complaints",),
+        files="saves the fitted text pipeline under <lake>/models/complaints",
+    ),
+    Stage(
         "features",
         "customer 360 features, labels and RFM per snapshot",
         run_features,
-        reads=tuple(f"silver.{s}" for s in SOURCE_NAMES if s != "products"),
+        reads=(*(f"silver.{s}" for s in SOURCE_NAMES if s != "products"), "gold.interaction_insights"),
         writes=("gold.customer_features", "gold.labels", "gold.rfm"),
         settings=("input", "features", "labels", "rfm"),
         shorthands=(Shorthand("--snapshot-count", int, "features.snapshot_count"),),

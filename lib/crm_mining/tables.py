@@ -43,6 +43,13 @@ TABLES: dict[str, TableSpec] = {
     "ops.quarantine": TableSpec(("source",), "every rejected row with its reason code, file and batch"),
     "ops.ingest_audit": TableSpec((), "rows read/written/quarantined/duplicates per source and batch"),
     "ops.unread_files": TableSpec((), "landing files ingest did not read, per run, with the reason"),
+    "gold.interaction_insights": TableSpec(
+        (), "per interaction: LDA topic and weight, sentiment score and label, masked text"
+    ),
+    "gold.complaint_trends": TableSpec(
+        (), "month x topic: interactions, complaints, negative, mean sentiment"
+    ),
+    "gold.complaint_topics": TableSpec((), "per LDA topic: top terms and weights, texts assigned, sentiment"),
     "gold.customer_features": TableSpec(("snapshot_date",), "customer 360 features per snapshot"),
     "gold.labels": TableSpec(("snapshot_date",), "churn and default labels per customer and snapshot"),
     "gold.rfm": TableSpec(("snapshot_date",), "RFM scores and named segments per snapshot"),

@@ -18,6 +18,7 @@ from crm_mining.config import load_config
 from crm_mining.generate import generate_lake
 from crm_mining.generate.customers import customer_id, customers_frame
 from crm_mining.generate.landing import ALL_REASONS
+from crm_mining.generate.texts import SENTIMENTS, TOPICS
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.window import months_frame
 from crm_mining.landing import source
@@ -291,3 +292,36 @@ def test_generate_never_replaces_a_landing_zone_it_did_not_write(spark, tmp_path
     off = load_config(None, ["generate.enabled=false"], str(tmp_path / "lake"))
     assert generate_lake(spark, off) == {"skipped": True, "reason": "generate.enabled is false"}
     assert bank_file.read_text() == '{"customer_id": "C1"}\n'
+
+
+def test_interaction_truth_plants_topics_sentiments_languages_and_angrier_churners(spark, lake):
+    truth = spark.read.parquet(lake.truth("interactions"))
+    landed = spark.read.json(lake.landing("interactions")).select("interaction_id", "interaction_ts", "text")
+    texts = truth.join(landed.dropDuplicates(["interaction_id"]), "interaction_id")
+    assert texts.count() >= 0.98 * truth.count()  # the rest became bad records (e.g. MISSING_ID)
+    assert {r.topic for r in truth.select("topic").distinct().collect()} == set(TOPICS)
+    assert {r.sentiment for r in truth.select("sentiment").distinct().collect()} == set(SENTIMENTS)
+    chinese = F.col("text").rlike("[一-鿿]")
+    # Each text is in its planted language; about generate.chinese_share (0.2) of them are Chinese.
+    assert texts.where((F.col("language") == "zh") != chinese).count() == 0
+    zh_share = texts.where(chinese).count() / texts.count()
+    assert 0.15 < zh_share < 0.25
+    # Churners in their decline months (6 months before churn) write more, and more negative, complaints.
+    customers = spark.read.parquet(lake.truth("customers")).select("customer_id", "churn_date")
+    months = F.months_between(F.col("churn_date"), F.to_date("interaction_ts"))
+    rows = texts.join(customers, "customer_id").withColumn(
+        "declining", F.coalesce((months >= 0) & (months < 6), F.lit(False))
+    )
+    rates = {
+        r.declining: (r.complaint_share, r.negative_share)
+        for r in rows.groupBy("declining")
+        .agg(
+            F.avg((F.col("kind") == "COMPLAINT").cast("double")).alias("complaint_share"),
+            F.avg(
+                F.when(F.col("kind") == "COMPLAINT", (F.col("sentiment") == "negative").cast("double"))
+            ).alias("negative_share"),
+        )
+        .collect()
+    }
+    assert rates[True][0] > 2 * rates[False][0]
+    assert rates[True][1] > rates[False][1] + 0.1

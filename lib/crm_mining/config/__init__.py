@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import yaml
 
+from crm_mining.config.complaints import ComplaintSettings
 from crm_mining.config.cube import CubeSettings
 from crm_mining.config.features import FeatureSettings, InputSettings, LabelSettings, RfmSettings
 from crm_mining.config.generate import GenerateSettings
@@ -45,6 +46,7 @@ class Config:
     value: ValueSettings = field(default_factory=ValueSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
+    complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     cube: CubeSettings = field(default_factory=CubeSettings)

@@ -54,6 +54,9 @@ class FeatureSettings:
     mix_window_days: int = field(default=365, metadata={"min": 1})
     # Windows for complaint and contact counts.
     contact_windows_days: list[int] = field(default_factory=lambda: [90, 365], metadata={"min": 1})
+    # Window for the complaint text features (negative complaints, topic shares) from
+    # gold.interaction_insights, which the complaints stage writes.
+    complaint_window_days: int = field(default=90, metadata={"min": 1})
     # false: ignore lake tables (customers, accounts, balances, repayments, interactions), e.g. when
     # input.* points at a bank's own transactions that the lake's tables do not describe.
     use_lake_tables: bool = True

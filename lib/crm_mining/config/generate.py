@@ -35,6 +35,10 @@ class GenerateSettings:
     history_years: int = field(default=10, metadata={"min": 1, "max": 50})
     # Mean complaints/service contacts per customer per month.
     interactions_per_customer_month: float = field(default=0.15, metadata={"min": 0.0, "max": 10.0})
+    # Share of interaction texts written in Chinese (the rest English); see generate/texts.py.
+    chinese_share: float = field(default=0.2, metadata={"min": 0.0, "max": 1.0})
+    # Share of English interaction texts with a typing slip (one letter dropped).
+    typo_rate: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
 
     def validate(self, path: str) -> None:
         if self.start_date.day != 1:

@@ -18,6 +18,7 @@ from crm_mining.config import Config
 from crm_mining.features.activity import activity_features
 from crm_mining.features.balances import balance_features
 from crm_mining.features.catalog import FeatureColumn, activity_windows, feature_catalog
+from crm_mining.features.complaint_texts import complaint_text_features
 from crm_mining.features.contacts import contact_features
 from crm_mining.features.credit import dpd_features
 from crm_mining.features.demographics import demographic_features, first_joined, tenure_months
@@ -60,7 +61,7 @@ def build_features(spark: SparkSession, config: Config) -> dict:
         available["product_code"] = True
     # Reused by the snapshot span, the feature groups and the labels: read and type it once.
     transactions = transactions.persist()
-    catalog = feature_catalog(config.features, config.rfm.window_days)
+    catalog = feature_catalog(config.features, config.rfm.window_days, config.complaints.topic_count)
     missing = log_missing_inputs(available, needs_by_input(catalog))
 
     span = transactions.agg(F.min("txn_date").alias("first"), F.max("txn_date").alias("last")).first()
@@ -164,6 +165,15 @@ def assemble_features(
         groups.append(
             contact_features(tables["silver.interactions"], snapshots, settings.contact_windows_days)
         )
+    if "gold.interaction_insights" in tables:
+        groups.append(
+            complaint_text_features(
+                tables["gold.interaction_insights"],
+                snapshots,
+                settings.complaint_window_days,
+                config.complaints.topic_count,
+            )
+        )
     for group in groups:
         df = df.join(group, KEYS, "left")
 
@@ -185,7 +195,9 @@ def assemble_features(
 
 def zero_fill(name: str) -> object | None:
     """The value a customer with no rows in an input gets (0 counts and sums); None = stays null."""
-    counts = ("txn_count_", "complaint_count_", "contact_count_", "max_dpd_", "has_")
+    counts = ("txn_count_", "complaint_count_", "contact_count_", "max_dpd_", "has_", "negative_complaint_")
+    if name.startswith("complaint_topic_"):
+        return 0.0
     sums = ("spend_", "inflow_", "balance_total", "balance_deposit", "balance_credit", "credit_limit_total")
     if name.endswith("_trend"):
         return None

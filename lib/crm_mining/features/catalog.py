@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_mining.config.complaints import ComplaintSettings
 from crm_mining.config.features import FeatureSettings
 from crm_mining.domain import CHANNELS, MERCHANT_CATEGORIES, PRODUCT_CODES
 
@@ -41,8 +42,11 @@ def activity_windows(settings: FeatureSettings, rfm_window_days: int | None = No
     return sorted(windows)
 
 
-def feature_catalog(settings: FeatureSettings, rfm_window_days: int | None = None) -> list[FeatureColumn]:
-    """Every customer_features column, in table order."""
+def feature_catalog(
+    settings: FeatureSettings, rfm_window_days: int | None = None, topic_count: int | None = None
+) -> list[FeatureColumn]:
+    """Every customer_features column, in table order; ``topic_count`` (complaints.topic_count, default
+    the complaints stage's) names the complaint topic share columns."""
     c = FeatureColumn
     cols = [
         c("customer_id", "string", "key", "customer surrogate key (no PII)", key=True),
@@ -284,7 +288,38 @@ def feature_catalog(settings: FeatureSettings, rfm_window_days: int | None = Non
                 "silver.interactions",
             ),
         ]
+    cols += complaint_text_columns(settings.complaint_window_days, topic_count)
     return cols
+
+
+def complaint_text_columns(window_days: int, topic_count: int | None) -> list[FeatureColumn]:
+    """Columns from gold.interaction_insights (the complaints stage): negative complaints and topic shares.
+
+    Left out, as any column of a missing input, when the complaints stage has not run (an all-null column
+    would stop the models' median imputer); 0 for a customer without texts in the window.
+    """
+    k = ComplaintSettings().topic_count if topic_count is None else topic_count
+    w, needs = window_days, "gold.interaction_insights"
+    return [
+        FeatureColumn(
+            f"negative_complaint_count_{w}d",
+            "bigint",
+            "complaint texts",
+            f"complaints scored negative by the complaints stage in the {w} days up to the snapshot",
+            needs,
+        ),
+        *[
+            FeatureColumn(
+                f"complaint_topic_{t}_share_{w}d",
+                "double",
+                "complaint texts",
+                f"share of the customer's interactions in the {w} days up to the snapshot whose LDA topic is "
+                f"{t} (gold.complaint_topics names its terms); 0 without interactions",
+                needs,
+            )
+            for t in range(k)
+        ],
+    ]
 
 
 def markdown_table(settings: FeatureSettings | None = None, rfm_window_days: int | None = None) -> str:

@@ -19,7 +19,7 @@ from crm_mining.config import Config
 from crm_mining.generate.accounts import accounts_frame, current_balance, monthly_frame, repayments_frame
 from crm_mining.generate.customers import customer_id, customers_frame
 from crm_mining.generate.files import HadoopFs
-from crm_mining.generate.interactions import interactions_frame
+from crm_mining.generate.interactions import interaction_truth, interactions_frame
 from crm_mining.generate.landing import SPECS, land_all, record_counts, source_records
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.truth import affinity_truth, lifecycle_truth, truth_customers
@@ -31,7 +31,7 @@ __all__ = ["generate_lake"]
 log = logging.getLogger(__name__)
 
 # Bump when the generator's output changes for the same settings, so old lakes are regenerated.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 def wanted_settings(config: Config) -> dict:
@@ -133,6 +133,7 @@ def build_lake(spark: SparkSession, config: Config, fs: HadoopFs, lake: Lake) ->
     )
     lifecycle = lifecycle_truth(customers, monthly, clean_txns, months, config)
     lifecycle.coalesce(4).write.mode("overwrite").parquet(lake.truth("lifecycle"))
+    interaction_truth(interactions).coalesce(1).write.mode("overwrite").parquet(lake.truth("interactions"))
     affinities = affinity_truth(accounts)
     fs.write_text(lake.truth("affinities.json"), json.dumps(affinities, indent=2))
     log.info("generate: truth written in %.1fs", time.monotonic() - started)

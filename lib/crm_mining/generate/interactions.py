@@ -1,7 +1,11 @@
-"""Interactions: complaints, service contacts and inquiries with free text.
+"""Interactions: complaints, service contacts and inquiries with free text over planted topics.
 
+Each interaction has a true topic (``texts.TOPICS``), sentiment (negative / neutral / positive) and
+language (English, or Chinese with probability ``generate.chinese_share``); its text is a template of
+that (language, topic, sentiment) with a synonym, an optional opener and closer, and for English texts a
+typo with probability ``generate.typo_rate``. ``interaction_truth`` is what ``truth/interactions`` holds.
 About 20% of texts carry a phone number and 10% an email address (silver must mask them).
-Churners complain more in their decline months.
+Churners complain more, and more negatively, in their decline months.
 """
 
 from __future__ import annotations
@@ -10,36 +14,54 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
 from crm_mining.config.generate import GenerateSettings
-from crm_mining.generate.customers import element
 from crm_mining.generate.randomness import pick, uniform
+from crm_mining.generate.texts import CLOSERS, OPENERS, SENTIMENTS, SYNONYMS, TEMPLATES, TOPICS
 from crm_mining.landing import source
 
-TEXTS = {
-    "COMPLAINT": [
-        "The card fee was charged twice this month",
-        "Nobody answered my call about a blocked card",
-        "The app keeps logging me out and I could not pay",
-        "Unexpected commission on my transfer",
-        "I am unhappy with the interest rate on my loan",
-    ],
-    "SERVICE": [
-        "Please update my postal address",
-        "I need a new card, mine is damaged",
-        "Request to raise the card limit",
-        "Please send the annual statement",
-    ],
-    "INQUIRY": [
-        "What is the rate for a time deposit",
-        "How do I activate mobile banking",
-        "Information about mortgages please",
-        "Which funds do you recommend",
-    ],
+KINDS = ["COMPLAINT", "SERVICE", "INQUIRY"]
+# Sentiment mix (negative, neutral, positive) by kind and whether the customer is a churner in decline.
+SENTIMENT_MIX = {
+    ("COMPLAINT", False): [0.7, 0.2, 0.1],
+    ("COMPLAINT", True): [0.92, 0.07, 0.01],
+    ("OTHER", False): [0.1, 0.6, 0.3],
+    ("OTHER", True): [0.4, 0.55, 0.05],
 }
+# Declining churners complain about money and people more than about the app.
+TOPIC_WEIGHTS = {False: [1.0] * len(TOPICS), True: [2.0, 1.0, 1.0, 1.5, 2.0, 1.0, 1.0]}
 INTERACTION_COLUMNS = source("interactions").columns
+TRUTH_COLUMNS = ["interaction_id", "customer_id", "kind", "topic", "sentiment", "language"]
+
+
+def literal_lists(table: dict[str, list[str]]) -> Column:
+    """A literal map<string, array<string>> column."""
+    pairs = []
+    for key, values in table.items():
+        pairs += [F.lit(key), F.array(*[F.lit(v) for v in values])]
+    return F.create_map(*pairs)
+
+
+def chosen(table: dict[str, list[str]], key: Column, u: Column) -> Column:
+    """One element, drawn with ``u`` in [0, 1), of the list that ``table`` holds under ``key``."""
+    values = F.element_at(literal_lists(table), key)
+    return F.element_at(values, (u * F.size(values)).cast("int") + 1)
+
+
+def flat(nested: dict, depth: int) -> dict[str, list[str]]:
+    """{"en": {"fees": [...]}} -> {"en|fees": [...]} for ``depth`` levels of keys."""
+    if depth == 1:
+        return nested
+    return {f"{k}|{sub}": v for k, inner in nested.items() for sub, v in flat(inner, depth - 1).items()}
+
+
+def with_typo(text: Column, u: Column) -> Column:
+    """``text`` with the character at a drawn position dropped (a typing slip)."""
+    at = (u * F.length(text)).cast("int") + 1
+    return F.concat(F.substring(text, 1, at - 1), F.substring(text, at + 1, 100_000))
 
 
 def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
-    """Interactions exploded from customer-month rows (``transactions.customer_months``)."""
+    """Interactions exploded from customer-month rows (``transactions.customer_months``), with their truth
+    columns (topic, sentiment, language) besides the landing columns."""
     seed = settings.seed
     cm_key = [F.col("cust_num"), F.col("month_idx")]
     declining = F.col("is_churner") & (F.col("factor") < 1.0)
@@ -57,16 +79,42 @@ def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
     def u(salt: str) -> Column:
         return uniform(seed, salt, *key)
 
-    kind = F.when(
-        declining, pick(u("kind"), ["COMPLAINT", "SERVICE", "INQUIRY"], [0.6, 0.25, 0.15])
-    ).otherwise(pick(u("kind"), ["COMPLAINT", "SERVICE", "INQUIRY"], [0.15, 0.5, 0.35]))
-    text = F.when(F.col("kind") == "COMPLAINT", element(TEXTS["COMPLAINT"], u("text")))
-    text = text.when(F.col("kind") == "SERVICE", element(TEXTS["SERVICE"], u("text"))).otherwise(
-        element(TEXTS["INQUIRY"], u("text"))
+    kind = F.when(declining, pick(u("kind"), KINDS, [0.6, 0.25, 0.15])).otherwise(
+        pick(u("kind"), KINDS, [0.15, 0.5, 0.35])
     )
+    topic = F.when(declining, pick(u("topic"), TOPICS, TOPIC_WEIGHTS[True])).otherwise(
+        pick(u("topic"), TOPICS, TOPIC_WEIGHTS[False])
+    )
+    group = F.when(F.col("kind") == "COMPLAINT", "COMPLAINT").otherwise("OTHER")
+    sentiment = None
+    for (kind_group, decline), weights in SENTIMENT_MIX.items():
+        when = (group == kind_group) & (declining if decline else ~declining)
+        draw = pick(u("sentiment"), SENTIMENTS, weights)
+        sentiment = F.when(when, draw) if sentiment is None else sentiment.when(when, draw)
+    language = F.when(u("language") < settings.chinese_share, "zh").otherwise("en")
+
+    lang, lang_topic = F.col("language"), F.concat_ws("|", "language", "topic")
+    template = chosen(flat(TEMPLATES, 3), F.concat_ws("|", "language", "topic", "sentiment"), u("template"))
+    core = F.replace(template, F.lit("{s}"), chosen(flat(SYNONYMS, 2), lang_topic, u("synonym")))
+    core = F.when((lang == "en") & (u("typo") < settings.typo_rate), with_typo(core, u("typo-at"))).otherwise(
+        core
+    )
+    lang_sentiment = F.concat_ws("|", "language", "sentiment")
+    body = F.concat(
+        chosen(flat(OPENERS, 2), lang_sentiment, u("opener")),
+        core,
+        chosen(flat(CLOSERS, 2), lang_sentiment, u("closer")),
+    )
+    english = lang == "en"
     contact = (
-        F.when(u("contact") < 0.2, F.concat(F.lit(". Call me back on "), F.col("phone")))
-        .when(u("contact") < 0.3, F.concat(F.lit(". Please write to "), F.col("email")))
+        F.when(
+            u("contact") < 0.2,
+            F.concat(F.when(english, ". Call me back on ").otherwise("，请回电"), F.col("phone")),
+        )
+        .when(
+            u("contact") < 0.3,
+            F.concat(F.when(english, ". Please write to ").otherwise("，邮箱"), F.col("email")),
+        )
         .otherwise(F.lit(""))
     )
     span = F.datediff(F.col("active_to"), F.col("active_from")) + 1
@@ -74,7 +122,10 @@ def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
     seconds = (8 * 3600 + u("time") * 12 * 3600).cast("int")
     return (
         rows.withColumn("kind", kind)
-        .withColumn("text", F.concat(text, contact))
+        .withColumn("topic", topic)
+        .withColumn("sentiment", sentiment)
+        .withColumn("language", language)
+        .withColumn("text", F.concat(body, contact))
         .withColumn(
             "channel", pick(u("channel"), ["PHONE", "BRANCH", "ONLINE", "MOBILE"], [0.4, 0.2, 0.2, 0.2])
         )
@@ -88,6 +139,10 @@ def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
                 F.lpad(F.col("seq").cast("string"), 3, "0"),
             ),
         )
-        .withColumn("month_idx", F.col("month_idx"))
-        .select(*INTERACTION_COLUMNS, "month_idx")
+        .select(*INTERACTION_COLUMNS, "month_idx", "topic", "sentiment", "language")
     )
+
+
+def interaction_truth(interactions: DataFrame) -> DataFrame:
+    """interaction_id, customer_id, kind, topic, sentiment, language of every generated interaction."""
+    return interactions.select(*TRUTH_COLUMNS)

@@ -17,10 +17,9 @@ from pyspark.sql.types import StructType
 
 from crm_mining import landing
 from crm_mining.ingest.validate import Rules, fx_map
+from crm_mining.pii import mask_pii
 
 METADATA = ("batch_id", "source_file", "ingested_at")
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-PHONE = r"\+?\d[\d ().-]{6,}\d"
 
 
 Derivation = Callable[[DataFrame, Rules], DataFrame]
@@ -49,11 +48,6 @@ def rate_of(currency: str, rules: Rules) -> Column:
 
 def in_base(column: str, rate: Column) -> Column:
     return F.col(column) * rate
-
-
-def mask_pii(text: Column) -> Column:
-    """Replace emails and phone-number-like digit runs with placeholders."""
-    return F.regexp_replace(F.regexp_replace(text, EMAIL, "[email]"), PHONE, "[phone]")
 
 
 def customers_silver(df: DataFrame, rules: Rules) -> DataFrame:
