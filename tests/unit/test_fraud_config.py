@@ -23,7 +23,7 @@ def test_defaults_and_a_weight_override():
         ("fraud.amount_bands=[50.0, 5.0]", "'fraud.amount_bands'.*strictly increasing"),
         ("fraud.confirmed.source=parquet", "'fraud.confirmed.location' is required"),
         ("fraud.confirmed.columns={amount: x}", "unknown logical column 'fraud.confirmed.columns.amount'"),
-        ("fraud.rare_share=1.5", "fraud.rare_share"),
+        ("fraud.rare_hour_share=1.5", "fraud.rare_hour_share"),
         ("generate.fraud_rate=0.5", "generate.fraud_rate"),
         ("rules.offers.fraud_alert_open_days=0", "rules.offers.fraud_alert_open_days"),
     ],

@@ -75,8 +75,11 @@ class FraudSettings:
     mad_threshold: float = field(default=6.0, metadata={"min": 0.0})
     min_outlier_amount: float = field(default=200.0, metadata={"min": 0.0})
     # new_channel / unusual_category / unusual_hour: the value's share of the customer's past
-    # transactions is below rare_share (never seen counts as 0).
-    rare_share: float = field(default=0.02, metadata={"min": 0.0, "max": 1.0})
+    # transactions is below this (never seen counts as 0). Channels get a higher bar: a takeover often
+    # uses a channel the customer has touched a few times (e.g. phone banking), not never.
+    rare_channel_share: float = field(default=0.05, metadata={"min": 0.0, "max": 1.0})
+    rare_category_share: float = field(default=0.02, metadata={"min": 0.0, "max": 1.0})
+    rare_hour_share: float = field(default=0.02, metadata={"min": 0.0, "max": 1.0})
     # velocity: at least velocity_min_count transactions (this one included) within velocity_window_minutes,
     # and more than the customer's busiest clock hour in the baseline.
     velocity_window_minutes: int = field(default=60, metadata={"min": 1, "max": 1440})

@@ -42,7 +42,6 @@ def signal_columns(settings: FraudSettings) -> dict[str, tuple[Column, Column]]:
     category_share = F.coalesce(F.col("category_share")[F.col("merchant_category")], F.lit(0.0))
     hour_share = F.coalesce(F.col("hour_share")[F.col("hour")], F.lit(0.0))
     usual_max = F.coalesce(F.col("max_per_hour"), F.lit(0))
-    rare = settings.rare_share
     return {
         "amount_outlier": (
             has_baseline
@@ -57,13 +56,15 @@ def signal_columns(settings: FraudSettings) -> dict[str, tuple[Column, Column]]:
             ),
         ),
         "new_channel": (
-            has_baseline & (F.col("channel") != UNKNOWN) & (channel_share < rare),
+            has_baseline & (F.col("channel") != UNKNOWN) & (channel_share < settings.rare_channel_share),
             F.format_string(
                 "channel %s: %s%% of the customer's past transactions", "channel", pct(channel_share)
             ),
         ),
         "unusual_category": (
-            has_baseline & (F.col("merchant_category") != UNKNOWN) & (category_share < rare),
+            has_baseline
+            & (F.col("merchant_category") != UNKNOWN)
+            & (category_share < settings.rare_category_share),
             F.format_string(
                 "merchant category %s: %s%% of the customer's past transactions",
                 "merchant_category",
@@ -71,7 +72,7 @@ def signal_columns(settings: FraudSettings) -> dict[str, tuple[Column, Column]]:
             ),
         ),
         "unusual_hour": (
-            has_baseline & (hour_share < rare),
+            has_baseline & (hour_share < settings.rare_hour_share),
             F.format_string(
                 "at %02d h, an hour of %s%% of the customer's past transactions", "hour", pct(hour_share)
             ),
