@@ -16,7 +16,7 @@ Output columns (``TRANSACTION_SCHEMA``):
   (DEBIT/D/DR/OUT/WITHDRAWAL -> DEBIT, CREDIT/C/CR/IN/DEPOSIT -> CREDIT, case-insensitive); without one (or
   where it is null), ``input.signed_amounts: true`` maps a negative amount to DEBIT and a positive one to
   CREDIT, and the default (``false``) makes every row DEBIT (a spend-only extract),
-- plus ``account_id``, ``channel``, ``merchant_category``, ``product_code`` (strings) only when the source
+- plus ``txn_id``, ``account_id``, ``channel``, ``merchant_category``, ``product_code`` (strings) only when the source
   has them: ``optional_columns(df)`` / ``available_inputs(...)`` say which are there.
 
 Rows that cannot be used (no customer id, unparsable timestamp or amount, zero amount, unknown direction)
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 CORE_COLUMNS = ("customer_id", "txn_ts", "txn_date", "amount_base", "direction")
 # Optional output columns, in output order (``direction`` is always present in the output).
-OPTIONAL_COLUMNS = ("account_id", "channel", "merchant_category", "product_code")
+OPTIONAL_COLUMNS = ("txn_id", "account_id", "channel", "merchant_category", "product_code")
 # Lake tables the mining stages use when they exist; each one missing only removes the features needing it.
 LAKE_INPUTS = (
     "silver.customers",
@@ -73,7 +73,7 @@ def rejected_transactions(spark: SparkSession, config: Config) -> DataFrame:
 
 
 def optional_columns(transactions: DataFrame) -> list[str]:
-    """The optional columns (account_id, channel, merchant_category, product_code) present in ``transactions``."""
+    """The optional columns (txn_id, account_id, channel, merchant_category, product_code) present in ``transactions``."""
     return [c for c in OPTIONAL_COLUMNS if c in transactions.columns]
 
 

@@ -89,6 +89,12 @@ def run_lifecycle(spark: SparkSession, config: Config) -> dict:
     return build_lifecycle(spark, config)
 
 
+def run_fraud(spark: SparkSession, config: Config) -> dict:
+    from crm_mining.fraud import detect_fraud
+
+    return detect_fraud(spark, config)
+
+
 def run_rules(spark: SparkSession, config: Config) -> dict:
     from crm_mining.rules import mine_rules
 
@@ -194,10 +200,24 @@ STAGES: tuple[Stage, ...] = (
         settings=("input", "lifecycle", "value"),
     ),
     Stage(
+        "fraud",
+        "transaction fraud alerts: baselines, rules with reasons, PrefixSpan patterns before known fraud",
+        run_fraud,
+        reads=("silver.transactions",),
+        writes=(
+            "gold.fraud_baselines",
+            "gold.fraud_patterns",
+            "gold.transaction_alerts",
+            "gold.fraud_evaluation",
+        ),
+        settings=("input", "fraud"),
+        files="reads truth/fraud_episodes when fraud.confirmed.source is truth and the lake has one",
+    ),
+    Stage(
         "rules",
         "FPGrowth cross-sell rules, coverage gaps, next-best-offers, risk rules",
         run_rules,
-        reads=("gold.customer_features", "gold.labels"),
+        reads=("gold.customer_features", "gold.labels", "gold.transaction_alerts"),
         writes=(
             "gold.frequent_itemsets",
             "gold.cross_sell_rules",

@@ -58,6 +58,18 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.fraud_baselines": TableSpec(
+        (), "per customer: median and MAD of amounts, usual channels, categories, hours"
+    ),
+    "gold.fraud_patterns": TableSpec(
+        (), "PrefixSpan event sequences before known fraud: support, confidence, lift"
+    ),
+    "gold.transaction_alerts": TableSpec(
+        (), "fraud alerts within the budget: score, reasons, pattern matched"
+    ),
+    "gold.fraud_evaluation": TableSpec(
+        (), "alerts vs known fraud per kind: precision, recall; amount baseline"
+    ),
     "gold.frequent_itemsets": TableSpec(("snapshot_date",), "FPGrowth frequent itemsets per basket source"),
     "gold.cross_sell_rules": TableSpec(
         ("snapshot_date",), "association rules with support, confidence, lift, leverage, conviction, counts"

@@ -105,7 +105,7 @@ def test_lake_source_and_available_inputs(spark, config):
     )
     lake.write(silver, "silver.transactions")
     got = load_transactions(spark, config)
-    assert optional_columns(got) == ["account_id", "channel", "merchant_category", "product_code"]
+    assert optional_columns(got) == ["txn_id", "account_id", "channel", "merchant_category", "product_code"]
     row = got.first()
     assert (row.customer_id, row.amount_base, row.direction, row.channel) == ("C1", 9.0, "DEBIT", "POS")
     available = available_inputs(spark, config, got)

@@ -16,6 +16,7 @@ import yaml
 from crm_mining.config.complaints import ComplaintSettings
 from crm_mining.config.cube import CubeSettings
 from crm_mining.config.features import FeatureSettings, InputSettings, LabelSettings, RfmSettings
+from crm_mining.config.fraud import FraudSettings
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
 from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
@@ -44,6 +45,7 @@ class Config:
     rfm: RfmSettings = field(default_factory=RfmSettings)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
+    fraud: FraudSettings = field(default_factory=FraudSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     complaints: ComplaintSettings = field(default_factory=ComplaintSettings)

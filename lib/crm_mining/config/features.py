@@ -10,7 +10,7 @@ from crm_mining.config.validate import ConfigError
 
 # Logical transaction columns a user's own table may map (see crm_mining.inputs).
 REQUIRED_INPUT_COLUMNS = ("customer_id", "txn_ts", "amount")
-OPTIONAL_INPUT_COLUMNS = ("account_id", "direction", "channel", "merchant_category", "product_code")
+OPTIONAL_INPUT_COLUMNS = ("txn_id", "account_id", "direction", "channel", "merchant_category", "product_code")
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class InputSettings:
     source: Literal["lake", "delta_table", "delta_path", "parquet", "csv"] = "lake"
     location: str | None = None
     # Logical name -> the user's column name. Required: customer_id, txn_ts, amount.
-    # Optional: channel, merchant_category, product_code, direction, account_id.
+    # Optional: txn_id, channel, merchant_category, product_code, direction, account_id.
     # A logical name left out of the mapping is looked up under its own name in the source.
     columns: dict[str, str] = field(default_factory=dict)
     csv_options: dict[str, str] = field(default_factory=lambda: {"header": "true"})

@@ -33,6 +33,9 @@ class GenerateSettings:
     new_customer_share: float = field(default=0.15, metadata={"min": 0.0, "max": 1.0})
     # Existing customers' join dates spread over this many years before start_date.
     history_years: int = field(default=10, metadata={"min": 1, "max": 50})
+    # Share of transactions that are planted fraud (card testing, account takeover, velocity bursts;
+    # docs/generate.md); each episode and its transaction ids are in truth/fraud_episodes.
+    fraud_rate: float = field(default=0.002, metadata={"min": 0.0, "max": 0.05})
     # Mean complaints/service contacts per customer per month.
     interactions_per_customer_month: float = field(default=0.15, metadata={"min": 0.0, "max": 10.0})
     # Share of interaction texts written in Chinese (the rest English); see generate/texts.py.

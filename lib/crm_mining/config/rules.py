@@ -60,6 +60,10 @@ class OfferSettings:
     exclude_risk_level: int = field(default=3, metadata={"min": 1, "max": 5})
     # Customers matching a flagged risk rule (rules.risk.exclude_*) get no offers.
     exclude_risk_rules: bool = True
+    # Customers with an open fraud alert (gold.transaction_alerts, written by `crm-mining fraud`) dated in
+    # the fraud_alert_open_days up to the snapshot get no offers (reason OPEN_FRAUD_ALERT).
+    exclude_fraud_alerts: bool = True
+    fraud_alert_open_days: int = field(default=90, metadata={"min": 1, "max": 3650})
     # Product -> [min age, max age] (inclusive) of customers it may be offered to; customers without an
     # age are not held back by it.
     age_limits: dict[str, list[int]] = field(default_factory=default_age_limits)

@@ -22,7 +22,7 @@ from crm_mining.generate.files import HadoopFs
 from crm_mining.generate.interactions import interaction_truth, interactions_frame
 from crm_mining.generate.landing import SPECS, land_all, record_counts, source_records
 from crm_mining.generate.transactions import customer_months, transactions_frame
-from crm_mining.generate.truth import affinity_truth, lifecycle_truth, truth_customers
+from crm_mining.generate.truth import affinity_truth, fraud_truth, lifecycle_truth, truth_customers
 from crm_mining.generate.window import months_frame
 from crm_mining.tables import Lake
 
@@ -134,6 +134,14 @@ def build_lake(spark: SparkSession, config: Config, fs: HadoopFs, lake: Lake) ->
     lifecycle = lifecycle_truth(customers, monthly, clean_txns, months, config)
     lifecycle.coalesce(4).write.mode("overwrite").parquet(lake.truth("lifecycle"))
     interaction_truth(interactions).coalesce(1).write.mode("overwrite").parquet(lake.truth("interactions"))
+    landed_ids = (
+        landed["transactions_csv"]
+        .good.select("txn_id")
+        .unionByName(landed["transactions_parquet"].good.select("txn_id"))
+    )
+    fraud_truth(transactions, landed_ids).coalesce(1).write.mode("overwrite").parquet(
+        lake.truth("fraud_episodes")
+    )
     affinities = affinity_truth(accounts)
     fs.write_text(lake.truth("affinities.json"), json.dumps(affinities, indent=2))
     log.info("generate: truth written in %.1fs", time.monotonic() - started)

@@ -15,6 +15,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
 from crm_mining.generate.accounts import activity_factor
+from crm_mining.generate.fraud import fraud_transactions
 from crm_mining.generate.randomness import by_key, lognormal, normal, pick, uniform
 from crm_mining.generate.window import days_frame
 from crm_mining.landing import source
@@ -56,17 +57,22 @@ def pick_day(
     return F.date_add(start, (uniform(seed, salt, *key) * span).cast("int"))
 
 
-def spend_transactions(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
-    """Card, cash and transfer transactions exploded from customer-month rows."""
-    seed = settings.seed
-    cm_key = [F.col("cust_num"), F.col("month_idx")]
-    mean = (
+def expected_count(settings: GenerateSettings) -> Column:
+    """The customer-month's expected number of spend transactions (before the Poisson-like draw)."""
+    return (
         F.lit(settings.txns_per_customer_month)
         * F.col("activity")
         * F.col("factor")
         * F.col("active_days")
         / F.col("days_in_month")
     )
+
+
+def spend_transactions(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
+    """Card, cash and transfer transactions exploded from customer-month rows."""
+    seed = settings.seed
+    cm_key = [F.col("cust_num"), F.col("month_idx")]
+    mean = expected_count(settings)
     count = F.floor(
         mean + F.sqrt(mean) * normal(seed, "count", *cm_key) + uniform(seed, "count-dither", *cm_key)
     )
@@ -171,15 +177,28 @@ def salary_transactions(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
 
 
 def transactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
-    """All clean transactions with typed columns, the drop they are delivered in and its format."""
+    """All clean transactions with typed columns, the drop they are delivered in and its format.
+
+    Planted fraud (``generate.fraud``) is among them; ``episode_id`` and ``fraud_kind`` say which (null for
+    ordinary transactions) and are not landed.
+    """
     spark = cm.sparkSession
     columns = [*TXN_COLUMNS, "txn_date"]
-    both = (
+    ordinary = [
+        F.lit(None).cast("string").alias("episode_id"),
+        F.lit(None).cast("string").alias("fraud_kind"),
+    ]
+    every = (
         spend_transactions(cm, settings)
-        .select(*columns)
-        .unionByName(salary_transactions(cm, settings).select(*columns))
+        .select(*columns, *ordinary)
+        .unionByName(salary_transactions(cm, settings).select(*columns, *ordinary))
+        .unionByName(
+            fraud_transactions(cm, expected_count(settings), settings).select(
+                *columns, "episode_id", "fraud_kind"
+            )
+        )
     )
     drops = days_frame(spark, settings).withColumnRenamed("day", "drop_date")
-    return both.join(F.broadcast(drops), F.col("txn_date") == F.col("drop_date")).select(
-        *TXN_COLUMNS, "drop_date", "fmt"
+    return every.join(F.broadcast(drops), F.col("txn_date") == F.col("drop_date")).select(
+        *TXN_COLUMNS, "drop_date", "fmt", "episode_id", "fraud_kind"
     )

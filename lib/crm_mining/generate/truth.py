@@ -100,6 +100,22 @@ def lifecycle_truth(
     )
 
 
+def fraud_truth(transactions: DataFrame, landed_ids: DataFrame) -> DataFrame:
+    """One row per planted fraud episode: episode_id, customer_id, fraud_kind, start_ts, txn_ids (sorted).
+
+    ``transactions``: the generated transactions (with episode_id, fraud_kind); ``landed_ids``: txn_id of
+    the clean records that landed, so a fraud transaction replaced by a bad record is not in the truth.
+    """
+    fraud = transactions.where(F.col("episode_id").isNotNull()).join(
+        landed_ids.distinct(), "txn_id", "left_semi"
+    )
+    return (
+        fraud.groupBy("episode_id", "customer_id", "fraud_kind")
+        .agg(F.min("txn_ts").alias("start_ts"), F.array_sort(F.collect_list("txn_id")).alias("txn_ids"))
+        .select("episode_id", "customer_id", "fraud_kind", "start_ts", "txn_ids")
+    )
+
+
 def affinity_truth(accounts: DataFrame) -> list[dict]:
     """The designed affinities with support, confidence, lift and the share of customers holding both whose
     consequent opened after the antecedent, measured on the generated accounts.

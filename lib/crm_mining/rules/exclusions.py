@@ -7,7 +7,9 @@ Reasons (``product`` null means the customer gets no offer at all):
   ``rules.risk.level_min_dpd`` (1: never late, 2: 1-29, 3: 30-89, 4: 90+ by default);
 - RISK_RULE: the customer matches a flagged risk rule (see ``crm_mining.rules.risk``);
 - AGE_LIMIT (per product): age outside ``rules.offers.age_limits`` for that product;
-- DELINQUENT_CREDIT (per product): a credit product while worst dpd >= ``rules.offers.delinquent_dpd``.
+- DELINQUENT_CREDIT (per product): a credit product while worst dpd >= ``rules.offers.delinquent_dpd``;
+- OPEN_FRAUD_ALERT: the customer has an open alert in gold.transaction_alerts (``crm-mining fraud``) dated in
+  the ``rules.offers.fraud_alert_open_days`` up to the snapshot; none when that table does not exist.
 
 Product rows are written only for products the customer does not hold (the ones an offer could name).
 """
@@ -105,6 +107,35 @@ def delinquency_exclusions(profiles: DataFrame, settings: OfferSettings, dpd_col
     )
 
 
+def fraud_alert_exclusions(profiles: DataFrame, alerts: DataFrame, open_days: int) -> DataFrame:
+    """Customers of ``profiles`` with an open alert (alerts: customer_id, alert_date, score, status) dated in
+    (snapshot - ``open_days``, snapshot]: one row each, the latest alert in the detail."""
+    open_alerts = alerts.where(F.col("status") == "open").select("customer_id", "alert_date", "score")
+    window_start = F.date_sub(F.col("snapshot_date"), open_days)
+    in_window = (F.col("alert_date") <= F.col("snapshot_date")) & (F.col("alert_date") > window_start)
+    hits = (
+        profiles.select("snapshot_date", "customer_id", "risk_level")
+        .join(open_alerts, "customer_id")
+        .where(in_window)
+        .groupBy("snapshot_date", "customer_id", "risk_level")
+        .agg(F.count("*").alias("alerts"), F.max("alert_date").alias("latest"), F.max("score").alias("score"))
+    )
+    detail = F.format_string(
+        f"%d open fraud alert(s) in the {open_days} days to the snapshot, latest %s, top score %.1f",
+        "alerts",
+        F.col("latest").cast("string"),
+        "score",
+    )
+    return hits.select(
+        "snapshot_date",
+        "customer_id",
+        F.lit(None).cast("string").alias("product"),
+        F.lit("OPEN_FRAUD_ALERT").alias("reason"),
+        detail.alias("detail"),
+        "risk_level",
+    )
+
+
 def empty_exclusions(profiles: DataFrame) -> DataFrame:
     return profiles.sparkSession.createDataFrame(
         [],
@@ -118,12 +149,14 @@ def offer_exclusions(
     dpd_column: str,
     risk_rule_matches: DataFrame | None,
     use_risk: bool,
+    fraud_alerts: DataFrame | None = None,
 ) -> DataFrame:
     """Every exclusion (EXCLUSION_COLUMNS) of ``profiles`` at its snapshots.
 
     ``profiles``: snapshot_date, customer_id, items, age_years, worst_dpd, risk_level.
     ``risk_rule_matches``: RISK_RULE rows (EXCLUSION_COLUMNS) or None. ``use_risk`` false (no dpd data)
-    leaves out the RISK_LEVEL and DELINQUENT_CREDIT reasons.
+    leaves out the RISK_LEVEL and DELINQUENT_CREDIT reasons. ``fraud_alerts``: gold.transaction_alerts, or
+    None (no OPEN_FRAUD_ALERT rows).
     """
     parts = [age_exclusions(profiles, settings.age_limits)]
     if use_risk:
@@ -131,6 +164,8 @@ def offer_exclusions(
         parts.append(delinquency_exclusions(profiles, settings, dpd_column))
     if risk_rule_matches is not None:
         parts.append(risk_rule_matches)
+    if fraud_alerts is not None:
+        parts.append(fraud_alert_exclusions(profiles, fraud_alerts, settings.fraud_alert_open_days))
     combined = parts[0]
     for part in parts[1:]:
         combined = combined.unionByName(part)

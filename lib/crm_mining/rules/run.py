@@ -47,6 +47,7 @@ from crm_mining.tables import Lake
 log = logging.getLogger(__name__)
 
 FEATURES, LABELS = "gold.customer_features", "gold.labels"
+ALERTS = "gold.transaction_alerts"
 METHODS = ("rules", "popularity", "random")
 
 
@@ -86,6 +87,8 @@ class Context:
     source: Source
     run_id: str
     cached: list[DataFrame] = field(default_factory=list)
+    # gold.transaction_alerts when it exists and rules.offers.exclude_fraud_alerts is on, else None.
+    fraud_alerts: DataFrame | None = None
     runs: dict[dt.date, SnapshotRun] = field(default_factory=dict)
     risk: dict[dt.date, tuple[DataFrame | None, int, DataFrame]] = field(default_factory=dict)
 
@@ -226,7 +229,12 @@ def risk_at(ctx: Context, snapshot: dt.date) -> tuple[DataFrame | None, int, Dat
         if settings.offers.exclude_risk_rules:
             matches = risk_rule_matches(baskets, rules)
     exclusions = offer_exclusions(
-        profiles, settings.offers, settings.risk.dpd_column, matches, use_risk=ctx.source.has_risk
+        profiles,
+        settings.offers,
+        settings.risk.dpd_column,
+        matches,
+        use_risk=ctx.source.has_risk,
+        fraud_alerts=ctx.fraud_alerts,
     ).cache()
     ctx.cached.append(exclusions)
     ctx.risk[snapshot] = (rules, count, exclusions)
@@ -380,6 +388,18 @@ def rows_of(df: DataFrame, columns: list[str]) -> list[dict]:
     return out
 
 
+def open_fraud_alerts(
+    spark: SparkSession, lake: Lake, settings: RulesSettings
+) -> tuple[DataFrame | None, str]:
+    """(gold.transaction_alerts or None, what the summary says about fraud exclusions)."""
+    if not settings.offers.exclude_fraud_alerts:
+        return None, "off (rules.offers.exclude_fraud_alerts is false)"
+    if not lake.exists(spark, ALERTS):
+        log.warning("%s does not exist (run `crm-mining fraud`): no fraud exclusions", ALERTS)
+        return None, f"none: {ALERTS} does not exist"
+    return lake.read(spark, ALERTS), f"customers with an open alert in {ALERTS} (OPEN_FRAUD_ALERT)"
+
+
 # -- the stage -----------------------------------------------------------------------------------------
 def mine_rules(spark: SparkSession, config: Config) -> dict:
     """Mine cross-sell and risk rules, measure coverage and depth, build and evaluate next-best-offers."""
@@ -389,12 +409,14 @@ def mine_rules(spark: SparkSession, config: Config) -> dict:
     source = (
         lake_source(spark, lake, settings) if settings.input.source == "lake" else own_source(spark, settings)
     )
-    ctx = Context(spark, config, source, new_run_id())
+    fraud_alerts, fraud_note = open_fraud_alerts(spark, lake, settings)
+    ctx = Context(spark, config, source, new_run_id(), fraud_alerts=fraud_alerts)
     snapshots, present = chosen_snapshots(source.baskets, settings)
     summary: dict = {
         "run_id": ctx.run_id,
         "source": source.origin,
         "snapshots": [d.isoformat() for d in snapshots],
+        "fraud_exclusions": fraud_note,
     }
     skipped: dict[str, str] = {}  # table -> why it is not written
     try:
