@@ -51,6 +51,8 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.value_backtest": TableSpec((), "value methods' errors on the months after a past cut-off"),
+    "gold.lifecycle_backtest": TableSpec((), "per stage at a past cut-off: activity, spend and churn next"),
     "gold.frequent_itemsets": TableSpec(("snapshot_date",), "FPGrowth frequent itemsets per basket source"),
     "gold.cross_sell_rules": TableSpec(
         ("snapshot_date",), "association rules with support, confidence, lift, leverage, conviction, counts"

@@ -87,7 +87,7 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     value = lake.read(spark, "gold.customer_value")
     assert value.count() == 40 and summary["value"]["customers"] == 40
     assert value.where(F.col("expected_value").isNull() | (F.col("expected_value") < 0)).count() == 0
-    assert {r.method for r in value.select("method").distinct().collect()} == {"bgnbd_gamma_gamma"}
+    assert {r.method for r in value.select("method").distinct().collect()} == {"bgnbd"}
     assert {r.snapshot_date for r in value.select("snapshot_date").distinct().collect()} == {S2}
     history_after_first = lake.read(spark, "gold.lifecycle_history").toPandas()
 

@@ -17,7 +17,7 @@ from crm_mining.config.cube import CubeSettings
 from crm_mining.config.features import FeatureSettings, InputSettings, LabelSettings, RfmSettings
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
-from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
+from crm_mining.config.lifecycle import BacktestSettings, LifecycleSettings, ValueSettings
 from crm_mining.config.models import ModelSettings
 from crm_mining.config.pipeline import PipelineSettings
 from crm_mining.config.report import ReportSettings
@@ -43,6 +43,7 @@ class Config:
     rfm: RfmSettings = field(default_factory=RfmSettings)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
+    backtest: BacktestSettings = field(default_factory=BacktestSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
