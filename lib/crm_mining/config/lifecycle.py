@@ -31,6 +31,16 @@ class LifecycleSettings:
     acquisition_max_tenure_months: int = field(default=3, metadata={"min": 0})
     # Tenure up to which a (not declining) customer is in build-up; beyond it, maturity.
     build_up_max_tenure_months: int = field(default=24, metadata={"min": 1})
+    # Tenure bands: fixed (the two limits above); quantiles (per snapshot, acquisition up to the
+    # acquisition_quantile of the book's tenure and build-up up to its build_up_quantile, so a young book
+    # such as a retailer's first 18 months reaches every stage); auto = quantiles at a snapshot where no
+    # customer is past build_up_max_tenure_months (maturity could not occur), fixed otherwise.
+    tenure_bands: Literal["fixed", "quantiles", "auto"] = "auto"
+    acquisition_quantile: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
+    build_up_quantile: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
+    # Exit where account closures are unknown (transactions only: all_accounts_closed is null): no
+    # transaction for this many days; the row's rule says the exit was inferred. 0 = never inferred.
+    exit_inactive_days: int = field(default=365, metadata={"min": 0})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
     # Which trend(s) must fall below decline_ratio. balance (default): the balance trend, or the spend trend
@@ -62,6 +72,12 @@ class LifecycleSettings:
         if unknown:
             raise ConfigError(
                 f"'{path}.actions' has unknown stage(s) {', '.join(unknown)}; stages: {', '.join(STAGES)}"
+            )
+        if self.acquisition_quantile >= self.build_up_quantile:
+            raise ConfigError(f"'{path}.acquisition_quantile' must be below '{path}.build_up_quantile'")
+        if 0 < self.exit_inactive_days <= self.dormant_inactive_days:
+            raise ConfigError(
+                f"'{path}.exit_inactive_days' must exceed '{path}.dormant_inactive_days' (or be 0)"
             )
         if self.acquisition_max_tenure_months >= self.build_up_max_tenure_months:
             raise ConfigError(
