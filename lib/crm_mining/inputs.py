@@ -10,8 +10,8 @@
 Output columns (``TRANSACTION_SCHEMA``):
 
 - ``customer_id`` string, ``txn_ts`` timestamp (UTC), ``txn_date`` date,
-- ``amount_base`` double, always > 0 (the absolute value of the source amount; base currency in the lake,
-  the user's own currency otherwise),
+- ``amount_base`` double, > 0 (the absolute value of the source amount; base currency in the lake,
+  the user's own currency otherwise); 0 only with ``input.keep_zero_amounts: true``,
 - ``direction`` string, DEBIT (money out, spend) or CREDIT (money in). Rules: a direction column wins
   (DEBIT/D/DR/OUT/WITHDRAWAL -> DEBIT, CREDIT/C/CR/IN/DEPOSIT -> CREDIT, case-insensitive); without one (or
   where it is null), ``input.signed_amounts: true`` maps a negative amount to DEBIT and a positive one to
@@ -19,7 +19,8 @@ Output columns (``TRANSACTION_SCHEMA``):
 - plus ``txn_id``, ``account_id``, ``channel``, ``merchant_category``, ``product_code`` (strings) only when the source
   has them: ``optional_columns(df)`` / ``available_inputs(...)`` say which are there.
 
-Rows that cannot be used (no customer id, unparsable timestamp or amount, zero amount, unknown direction)
+Rows that cannot be used (no customer id, unparsable timestamp or amount, zero amount unless
+``input.keep_zero_amounts``, unknown direction)
 are never dropped silently: ``load_transactions`` leaves them out, ``rejected_transactions`` returns them
 with a ``reason`` (MISSING_ID, BAD_DATE, BAD_NUMBER, UNKNOWN_CODE) so jobs can count and log them.
 """
@@ -211,8 +212,12 @@ def map_columns(raw: DataFrame, config: Config) -> DataFrame:
     customer = F.when(customer == "", None).otherwise(customer)
 
     given = normalised_direction(F.col(f"`{resolved['direction']}`")) if "direction" in resolved else None
+    keep_zero = config.input.keep_zero_amounts
+    # A kept zero amount is a purchase (DEBIT) whatever its sign convention.
     by_sign = (
-        F.when(amount < 0, "DEBIT").otherwise("CREDIT") if config.input.signed_amounts else F.lit("DEBIT")
+        F.when((amount < 0) | (F.lit(keep_zero) & (amount == 0)), "DEBIT").otherwise("CREDIT")
+        if config.input.signed_amounts
+        else F.lit("DEBIT")
     )
     direction = F.coalesce(given, by_sign) if given is not None else by_sign
     unknown_direction = F.lit(False)
@@ -225,7 +230,7 @@ def map_columns(raw: DataFrame, config: Config) -> DataFrame:
     reason = (
         F.when(customer.isNull(), "MISSING_ID")
         .when(ts.isNull(), "BAD_DATE")
-        .when(amount.isNull() | (amount == 0), "BAD_NUMBER")
+        .when(amount.isNull() | (~F.lit(keep_zero) & (amount == 0)), "BAD_NUMBER")
         .when(unknown_direction, "UNKNOWN_CODE")
     )
     optional = [F.col(f"`{resolved[c]}`").cast("string").alias(c) for c in OPTIONAL_COLUMNS if c in resolved]

@@ -58,6 +58,8 @@ TABLES: dict[str, TableSpec] = {
     "gold.lifecycle_transitions": TableSpec((), "stage-to-stage counts and rates"),
     "gold.lifecycle_actions": TableSpec((), "recommended CRM action per stage"),
     "gold.customer_value": TableSpec(("snapshot_date",), "expected customer value over a horizon"),
+    "gold.value_backtest": TableSpec((), "value methods' errors on the months after a past cut-off"),
+    "gold.lifecycle_backtest": TableSpec((), "per stage at a past cut-off: activity, spend and churn next"),
     "gold.fraud_baselines": TableSpec(
         (), "per customer: median and MAD of amounts, usual channels, categories, hours"
     ),

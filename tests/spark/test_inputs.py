@@ -111,3 +111,36 @@ def test_lake_source_and_available_inputs(spark, config):
     available = available_inputs(spark, config, got)
     assert available["channel"] is True
     assert available["silver.balances"] is False
+
+
+def test_zero_amounts_are_rejected_unless_kept_as_purchases(spark, tmp_path):
+    rows = "cust,when,amt\nZ,2025-03-01 10:00:00,0\nZ,2025-03-02 10:00:00,4\nY,2025-03-03 10:00:00,0.0\n"
+    path = tmp_path / "zero.csv"
+    path.write_text(rows)
+    base = [
+        "input.source=csv",
+        f"input.location={path}",
+        "input.columns={customer_id: cust, txn_ts: when, amount: amt}",
+    ]
+    dropped = load_config(overrides=[*base, "input.signed_amounts=true"], lakehouse=str(tmp_path / "l1"))
+    assert [(r.customer_id, r.amount_base) for r in load_transactions(spark, dropped).collect()] == [
+        ("Z", 4.0)
+    ]
+    assert {(r.customer_id, r.reject_reason) for r in rejected_transactions(spark, dropped).collect()} == {
+        ("Z", "BAD_NUMBER"),
+        ("Y", "BAD_NUMBER"),
+    }
+    kept = load_config(
+        overrides=[*base, "input.signed_amounts=true", "input.keep_zero_amounts=true"],
+        lakehouse=str(tmp_path / "l2"),
+    )
+    got = {
+        (r.customer_id, r.txn_date, r.amount_base, r.direction)
+        for r in load_transactions(spark, kept).collect()
+    }
+    assert got == {
+        ("Z", dt.date(2025, 3, 1), 0.0, "DEBIT"),  # a zero order is a purchase, whatever the sign rule
+        ("Z", dt.date(2025, 3, 2), 4.0, "CREDIT"),  # positive signed amount: money in
+        ("Y", dt.date(2025, 3, 3), 0.0, "DEBIT"),
+    }
+    assert rejected_transactions(spark, kept).count() == 0

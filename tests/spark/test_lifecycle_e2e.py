@@ -36,3 +36,25 @@ def test_recovered_stages_agree_with_truth(spark, sample_lake):
     assert total >= 0.9 * got.count()
     assert agreement >= AGREEMENT_FLOOR
     assert lake.read(spark, "gold.customer_value").count() > 0
+
+
+def test_stage_backtest_orders_the_stages_as_their_actions_assume(spark, sample_lake):
+    """gold.lifecycle_backtest: decline and dormant customers buy less in the next months than maturity
+    and build-up ones and churn more; decline customers buy less than in their own past months."""
+    lake = Lake(sample_lake)
+    rows = {r.stage: r for r in lake.read(spark, "gold.lifecycle_backtest").collect()}  # <= 7 stages
+    for stage, r in sorted(rows.items()):
+        print(
+            f"  {stage:12s} n={r.customers:4d} active next {r.share_active_next:.2f} purchases next "
+            f"{r.mean_purchases_next:6.2f} past {r.mean_purchases_past:6.2f} churn {r.churn_rate}"
+        )
+    engaged = [rows[s] for s in ("maturity", "build_up") if s in rows]
+    assert engaged and "decline" in rows and "dormant" in rows
+    for stage in ("decline", "dormant"):
+        assert rows[stage].mean_purchases_next < min(r.mean_purchases_next for r in engaged), stage
+        assert rows[stage].churn_rate > max(r.churn_rate for r in engaged), stage
+    assert rows["decline"].mean_purchases_next < rows["decline"].mean_purchases_past
+    methods = {
+        r.method for r in lake.read(spark, "gold.value_backtest").select("method").distinct().collect()
+    }
+    assert "bgnbd" in methods

@@ -38,15 +38,13 @@ def own_transactions(path: str, customers: int = 40) -> None:
 def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp_path):
     txns = str(tmp_path / "my_transactions.parquet")
     own_transactions(txns)
-    config = load_config(
-        overrides=[
-            "spark.master=local[2]",
-            "input.source=parquet",
-            f"input.location={txns}",
-            "value.horizon_months=3",
-        ],
-        lakehouse=config.lake.root,
-    )
+    overrides = [
+        "spark.master=local[2]",
+        "input.source=parquet",
+        f"input.location={txns}",
+        "value.horizon_months=3",
+    ]
+    config = load_config(overrides=overrides, lakehouse=config.lake.root)
     lake = Lake(config)
     first = [
         feature_row("U000", S1, tenure_months=2),
@@ -87,8 +85,12 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     value = lake.read(spark, "gold.customer_value")
     assert value.count() == 40 and summary["value"]["customers"] == 40
     assert value.where(F.col("expected_value").isNull() | (F.col("expected_value") < 0)).count() == 0
-    assert {r.method for r in value.select("method").distinct().collect()} == {"bgnbd_gamma_gamma"}
+    assert {r.method for r in value.select("method").distinct().collect()} == {"bgnbd"}
     assert {r.snapshot_date for r in value.select("snapshot_date").distinct().collect()} == {S2}
+    # The cut-off (6 months before S2) precedes every transaction and was never staged: both backtests
+    # are skipped with a reason, and auto falls back to the reference method.
+    assert set(summary["backtest"]["skipped"]) == {"gold.value_backtest", "gold.lifecycle_backtest"}
+    assert summary["value"]["chosen_by"] == "auto without a value backtest: the reference method"
     history_after_first = lake.read(spark, "gold.lifecycle_history").toPandas()
 
     # Same features again: stages unchanged, history untouched.
@@ -117,3 +119,20 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     }
     # U000 was dormant at S1 (changed), active at S2 and S3: reactivated since S2.
     assert current == {"U000": "reactivated", "U001": "decline", "U002": "reactivated"}
+
+    # Value re-fitted alone, by the reference method: stages and history untouched.
+    versions = {t: lake.version(spark, t) for t in ("gold.lifecycle_stage", "gold.lifecycle_history")}
+    refit = build_lifecycle(
+        spark,
+        load_config(
+            overrides=[*overrides, "lifecycle.value_only=true", "value.method=bgnbd"],
+            lakehouse=config.lake.root,
+        ),
+    )
+    assert (
+        refit["value_only"]
+        and refit["value"]["method"] == "bgnbd"
+        and refit["value"]["as_of"] == S3.isoformat()
+    )
+    assert lake.read(spark, "gold.customer_value").where(F.col("snapshot_date") == S3).count() == 40
+    assert {t: lake.version(spark, t) for t in versions} == versions

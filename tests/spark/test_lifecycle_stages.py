@@ -188,3 +188,57 @@ def test_output_schema_keeps_the_evidence(spark):
         "active_since date",
     )
     assertDataFrameEqual(staged, expected)
+
+
+def transactions_only(customer_id: str, **changes) -> dict:
+    """A customer of a transactions-only book: no accounts (closures unknown), no balances."""
+    unknown = {
+        "product_count": None,
+        "active_product_count": None,
+        "balance_3m_avg": None,
+        "balance_prev_3m_avg": None,
+        "balance_trend": None,
+        "all_accounts_closed": None,
+    }
+    return feature_row(customer_id, **{**unknown, **changes})
+
+
+def test_transactions_only_young_book_reaches_every_stage(spark):
+    """18 months of history: tenure bands come from the book's quantiles, exit from a year's silence.
+
+    Tenures (22 customers) sorted: 0..9, 10, 10, 10, 11, 12, 12, 12, 13..17; percentile_approx gives
+    the 10% quantile 2 (the 3rd value) and the median 10 (the 11th)."""
+    rows = [transactions_only(f"T{t:02d}", tenure_months=t) for t in range(18)]
+    rows += [
+        transactions_only("gone", tenure_months=10, recency_days=400),
+        transactions_only("quiet", tenure_months=10, recency_days=120),
+        transactions_only("dipping", tenure_months=12, spend_trend=0.5),
+        transactions_only("back", tenure_months=12),
+    ]
+    prior = spark.createDataFrame(
+        [("back", dt.date(2025, 5, 31), "dormant")], "customer_id string, snapshot_date date, stage string"
+    )
+    got = stages_of(spark, rows, prior=prior)
+    assert {stage for stage, _ in got.values()} == {
+        "acquisition",
+        "build_up",
+        "maturity",
+        "decline",
+        "exit",
+        "dormant",
+        "reactivated",
+    }
+    expected = {
+        "T02": ("acquisition", "acquisition: tenure_months <= 2 (book quantile 0.1)"),
+        "T03": ("build_up", "build_up: tenure_months <= 10 (book quantile 0.5)"),
+        "T10": ("build_up", "build_up: tenure_months <= 10 (book quantile 0.5)"),
+        "T11": ("maturity", "maturity: tenure_months > 10 (book quantile 0.5)"),
+        "gone": ("exit", "exit (inferred, account closures unknown): no transaction for >= 365 days"),
+        "quiet": ("dormant", "dormant: no transaction for >= 90 days"),
+        "dipping": ("decline", "decline: balance_trend (spend_trend if no balance) < 0.6"),
+        "back": ("reactivated", "reactivated: active again after dormancy, < 3 months"),
+    }
+    assert {c: got[(c, JUNE)] for c in expected} == expected
+    # Fixed bands on the same book: nobody is past 24 months, so maturity cannot occur.
+    fixed = load_config(overrides=["lifecycle.tenure_bands=fixed"]).lifecycle
+    assert "maturity" not in {stage for stage, _ in stages_of(spark, rows, fixed, prior).values()}

@@ -99,7 +99,7 @@ def test_value_agrees_with_lifetimes(spark, simulated):
     data, frame = simulated
     horizon = 6
     settings, ours, params = fitted(frame, [f"value.horizon_months={horizon}"])
-    assert set(ours["method"]) == {"bgnbd_gamma_gamma"}
+    assert set(ours["method"]) == {"bgnbd"}
     assert json.loads(ours["model_params"].iloc[0])["bgnbd"] == params["bgnbd"]
 
     ref = reference_summary(data).sort_index()

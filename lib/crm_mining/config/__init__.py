@@ -19,7 +19,7 @@ from crm_mining.config.features import FeatureSettings, InputSettings, LabelSett
 from crm_mining.config.fraud import FraudSettings
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.config.ingest import IngestSettings
-from crm_mining.config.lifecycle import LifecycleSettings, ValueSettings
+from crm_mining.config.lifecycle import BacktestSettings, LifecycleSettings, ValueSettings
 from crm_mining.config.models import ModelSettings
 from crm_mining.config.pipeline import PipelineSettings
 from crm_mining.config.report import ReportSettings
@@ -46,6 +46,7 @@ class Config:
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
     fraud: FraudSettings = field(default_factory=FraudSettings)
+    backtest: BacktestSettings = field(default_factory=BacktestSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     segment: SegmentSettings = field(default_factory=SegmentSettings)
     complaints: ComplaintSettings = field(default_factory=ComplaintSettings)

@@ -29,6 +29,9 @@ class InputSettings:
     # Only used when the source has no direction column: true = the amount is signed
     # (negative -> DEBIT, positive -> CREDIT); false = every row is spend (DEBIT).
     signed_amounts: bool = False
+    # true: a zero amount is a purchase of value 0 (retail: a free or fully discounted order is still an
+    # order), kept as DEBIT; false (default): rejected as BAD_NUMBER.
+    keep_zero_amounts: bool = False
 
     def validate(self, path: str) -> None:
         if self.source != "lake" and not self.location:

@@ -31,6 +31,16 @@ class LifecycleSettings:
     acquisition_max_tenure_months: int = field(default=3, metadata={"min": 0})
     # Tenure up to which a (not declining) customer is in build-up; beyond it, maturity.
     build_up_max_tenure_months: int = field(default=24, metadata={"min": 1})
+    # Tenure bands: fixed (the two limits above); quantiles (per snapshot, acquisition up to the
+    # acquisition_quantile of the book's tenure and build-up up to its build_up_quantile, so a young book
+    # such as a retailer's first 18 months reaches every stage); auto = quantiles at a snapshot where no
+    # customer is past build_up_max_tenure_months (maturity could not occur), fixed otherwise.
+    tenure_bands: Literal["fixed", "quantiles", "auto"] = "auto"
+    acquisition_quantile: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
+    build_up_quantile: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
+    # Exit where account closures are unknown (transactions only: all_accounts_closed is null): no
+    # transaction for this many days; the row's rule says the exit was inferred. 0 = never inferred.
+    exit_inactive_days: int = field(default=365, metadata={"min": 0})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
     # Which trend(s) must fall below decline_ratio. balance (default): the balance trend, or the spend trend
@@ -47,6 +57,8 @@ class LifecycleSettings:
     dormant_inactive_days: int = field(default=90, metadata={"min": 1})
     # Month ends a reactivated customer stays "reactivated", counted from the first active month end.
     reactivated_months: int = field(default=3, metadata={"min": 1, "max": 24})
+    # true: only re-fit customer value and its backtests at the latest staged snapshot (stages untouched).
+    value_only: bool = False
     # Recommended CRM action per stage (every stage needs one).
     actions: dict[str, str] = field(default_factory=default_actions)
 
@@ -61,6 +73,12 @@ class LifecycleSettings:
             raise ConfigError(
                 f"'{path}.actions' has unknown stage(s) {', '.join(unknown)}; stages: {', '.join(STAGES)}"
             )
+        if self.acquisition_quantile >= self.build_up_quantile:
+            raise ConfigError(f"'{path}.acquisition_quantile' must be below '{path}.build_up_quantile'")
+        if 0 < self.exit_inactive_days <= self.dormant_inactive_days:
+            raise ConfigError(
+                f"'{path}.exit_inactive_days' must exceed '{path}.dormant_inactive_days' (or be 0)"
+            )
         if self.acquisition_max_tenure_months >= self.build_up_max_tenure_months:
             raise ConfigError(
                 f"'{path}.acquisition_max_tenure_months' must be below '{path}.build_up_max_tenure_months'"
@@ -69,15 +87,47 @@ class LifecycleSettings:
 
 @dataclass(frozen=True)
 class ValueSettings:
-    # Expected value = BG/NBD expected purchases x Gamma-Gamma expected spend per purchase.
-    method: Literal["bgnbd_gamma_gamma"] = "bgnbd_gamma_gamma"
+    # bgnbd: BG/NBD expected purchases x Gamma-Gamma spend per purchase. gbt: gradient-boosted trees on the
+    # customer's own history plus the BG/NBD prediction, trained on the previous horizon. auto: the one
+    # with the lower backtest MAE (gold.value_backtest, target backtest.auto_target); needs backtest.enabled.
+    method: Literal["bgnbd", "gbt", "auto"] = "auto"
     # Months ahead over which expected value is summed (a month = 30 days).
     horizon_months: int = field(default=12, metadata={"min": 1, "max": 120})
     # Annual discount rate applied to expected monthly value.
     discount_rate: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
     # L2 penalty on the model parameters (as lifetimes' penalizer_coef); 0 = plain maximum likelihood.
-    penalizer: float = field(default=0.001, metadata={"min": 0.0})
+    penalizer: float = field(default=0.0, metadata={"min": 0.0})
     # Fit on a stratified sample of per-customer summaries when there are more customers than this.
     max_fit_customers: int = field(default=200_000, metadata={"min": 100})
-    # Seed of the fit sample (used only above max_fit_customers).
+    # Seed of the fit sample (used only above max_fit_customers) and of the gbt method.
     seed: int = 7
+    # gbt method: depth, trees, learning rate and smallest leaf of each GBTRegressor (purchases, spend).
+    gbt_max_depth: int = field(default=4, metadata={"min": 1, "max": 12})
+    gbt_max_iter: int = field(default=40, metadata={"min": 1, "max": 500})
+    gbt_step_size: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
+    gbt_min_instances_per_node: int = field(default=20, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """gold.value_backtest and gold.lifecycle_backtest: predict the ``horizon_months`` after a cut-off
+    ``offset_months`` before the latest snapshot with data up to the cut-off, and compare."""
+
+    enabled: bool = True
+    # The cut-off is the month end this many months before the latest snapshot.
+    offset_months: int = field(default=6, metadata={"min": 1, "max": 60})
+    # Months (30 days each) after the cut-off that are predicted and compared; <= offset_months.
+    horizon_months: int = field(default=6, metadata={"min": 1, "max": 60})
+    # BG/NBD + Gamma-Gamma is backtested at each of these penalizers (value.penalizer is always added).
+    penalizers: list[float] = field(default_factory=lambda: [0.0, 0.001, 0.01], metadata={"min": 0.0})
+    # Also backtest the gbt method (it trains one horizon earlier: needs 2 x horizon months of history).
+    include_gbt: bool = True
+    # value.method auto picks the lowest MAE of this target (overall, all customers).
+    auto_target: Literal["purchases", "spend"] = "purchases"
+
+    def validate(self, path: str) -> None:
+        if self.horizon_months > self.offset_months:
+            raise ConfigError(
+                f"'{path}.horizon_months' ({self.horizon_months}) must not exceed '{path}.offset_months' "
+                f"({self.offset_months}): the window after the cut-off must have happened"
+            )

@@ -18,10 +18,12 @@ from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.inputs import load_transactions
 from crm_mining.lifecycle.actions import with_actions
+from crm_mining.lifecycle.backtest import lifecycle_backtest
 from crm_mining.lifecycle.history import plan_history, update_history
 from crm_mining.lifecycle.stages import FEATURE_COLUMNS, with_lifecycle_stage
 from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
 from crm_mining.lifecycle.value import customer_value
+from crm_mining.lifecycle.value.backtest import choose_method, value_backtest
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -73,15 +75,71 @@ def stage_batch(spark: SparkSession, lake: Lake, config: Config, dates: list[dt.
     return with_lifecycle_stage(batch, config.lifecycle, prior)
 
 
-def write_customer_value(spark: SparkSession, lake: Lake, config: Config, as_of: dt.date) -> dict:
+def backtest_cutoff(as_of: dt.date, config: Config) -> dt.date:
+    """The month end ``backtest.offset_months`` before ``as_of``."""
+    month = as_of.year * 12 + as_of.month - 1 - config.backtest.offset_months
+    first_of_next = dt.date(month // 12 + (month % 12 + 1) // 12, (month % 12 + 1) % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+def write_backtests(spark: SparkSession, lake: Lake, config: Config, transactions, as_of: dt.date) -> dict:
+    """gold.value_backtest and gold.lifecycle_backtest at the configured cut-off; returns their summary
+    (or what was skipped and why)."""
+    settings = config.backtest
+    cutoff = backtest_cutoff(as_of, config)
+    summary: dict = {"cutoff": cutoff.isoformat(), "horizon_months": settings.horizon_months, "skipped": {}}
+    try:
+        rows, not_fitted = value_backtest(transactions, cutoff, config.value, settings)
+        lake.write(rows, "gold.value_backtest")
+        summary["skipped"].update(not_fitted)
+    except CrmMiningError as exc:  # e.g. too little history before the cut-off to fit
+        summary["skipped"]["gold.value_backtest"] = str(exc)
+    stages = lake.read(spark, STAGE)
+    if stages.where(F.col("snapshot_date") == F.lit(cutoff)).limit(1).count() == 0:
+        summary["skipped"]["gold.lifecycle_backtest"] = f"no stages at the cut-off {cutoff} in {STAGE}"
+    else:
+        labels = lake.read(spark, "gold.labels") if lake.exists(spark, "gold.labels") else None
+        rows = lifecycle_backtest(stages, transactions, labels, cutoff, settings.horizon_months)
+        lake.write(rows, "gold.lifecycle_backtest")
+        # One row per stage: at most 7.
+        summary["stages"] = {
+            r.stage: {"customers": r.customers, "share_active_next": round(r.share_active_next, 3)}
+            for r in lake.read(spark, "gold.lifecycle_backtest").collect()
+        }
+    return summary
+
+
+def chosen_method(
+    spark: SparkSession, lake: Lake, config: Config, backtests: dict
+) -> tuple[str, float | None, str]:
+    """(method, penalizer or None for value.penalizer, why) for ``value.method``; auto reads gold.value_backtest."""
+    if config.value.method != "auto":
+        return config.value.method, None, "value.method"
+    if (
+        not backtests
+        or "gold.value_backtest" in backtests.get("skipped", {})
+        or not lake.exists(spark, "gold.value_backtest")
+    ):
+        return "bgnbd", None, "auto without a value backtest: the reference method"
+    # Rows per method x penalizer x target x group: bounded by config, not by customers.
+    rows = lake.read(spark, "gold.value_backtest").collect()
+    method, penalizer = choose_method(rows, config.backtest.auto_target)
+    return method, penalizer, f"auto: lowest backtest {config.backtest.auto_target} MAE"
+
+
+def write_customer_value(
+    spark: SparkSession, lake: Lake, config: Config, transactions, as_of: dt.date, backtests: dict
+) -> dict:
     """gold.customer_value as of ``as_of`` from the configured transactions; returns the fit summary."""
-    values, params = customer_value(load_transactions(spark, config), as_of, config.value)
+    method, penalizer, why = chosen_method(spark, lake, config, backtests)
+    values, params = customer_value(transactions, as_of, config.value, method, penalizer)
     lake.write(values, "gold.customer_value", replace_where=f"snapshot_date = DATE'{as_of.isoformat()}'")
     written = lake.read(spark, "gold.customer_value").where(F.col("snapshot_date") == F.lit(as_of))
     totals = written.agg(F.count(F.lit(1)).alias("n"), F.sum("expected_value").alias("v")).first()
     return {
         "as_of": as_of.isoformat(),
-        "method": config.value.method,
+        "method": method,
+        "chosen_by": why,
         "customers": totals.n,
         "expected_value_total": round(totals.v or 0.0, 2),
         "horizon_months": config.value.horizon_months,
@@ -89,8 +147,28 @@ def write_customer_value(spark: SparkSession, lake: Lake, config: Config, as_of:
     }
 
 
+def value_only(spark: SparkSession, config: Config) -> dict:
+    """Re-fit customer value (and its backtests) at the latest staged snapshot, stages untouched."""
+    started = time.monotonic()
+    lake = Lake(config)
+    if not lake.exists(spark, STAGE):
+        raise CrmMiningError(f"lifecycle.value_only needs {STAGE}; run `crm-mining lifecycle` first")
+    as_of = lake.read(spark, STAGE).agg(F.max("snapshot_date")).first()[0]
+    transactions = load_transactions(spark, config)
+    backtests = write_backtests(spark, lake, config, transactions, as_of) if config.backtest.enabled else {}
+    value = write_customer_value(spark, lake, config, transactions, as_of, backtests)
+    return {
+        "value_only": True,
+        "backtest": backtests,
+        "value": value,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
 def build_lifecycle(spark: SparkSession, config: Config) -> dict:
-    """Stage customers, maintain the SCD2 history, count transitions, recommend actions, value customers."""
+    """Stage customers, maintain the SCD2 history, count transitions, recommend actions, backtest, value customers."""
+    if config.lifecycle.value_only:
+        return value_only(spark, config)
     started = time.monotonic()
     lake = Lake(config)
     dates = batch_snapshots(spark, lake, config)
@@ -118,14 +196,18 @@ def build_lifecycle(spark: SparkSession, config: Config) -> dict:
         f"{r.from_stage}->{r.to_stage}": round(r.rate, 4)
         for r in overall_transitions(lake.read(spark, "gold.lifecycle_transitions")).collect()
     }  # <= 49 rows
-    value = write_customer_value(spark, lake, config, max(dates))
     stages.unpersist()
+    transactions = load_transactions(spark, config)
+    as_of = max(dates)
+    backtests = write_backtests(spark, lake, config, transactions, as_of) if config.backtest.enabled else {}
+    value = write_customer_value(spark, lake, config, transactions, as_of, backtests)
     return {
         "snapshots": [d.isoformat() for d in dates],
         "latest_snapshot": latest.isoformat(),
         "customers_by_stage": dict(sorted(by_stage.items())),
         "history": history,
         "transition_rates": pooled,
+        "backtest": backtests,
         "value": value,
         "seconds": round(time.monotonic() - started, 1),
     }

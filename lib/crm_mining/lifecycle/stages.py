@@ -69,12 +69,21 @@ def with_evidence(features: DataFrame, settings: LifecycleSettings) -> DataFrame
     transacted counts once their tenure covers that many days).
     """
     days = settings.dormant_inactive_days
+    known = F.col("all_accounts_closed").isNotNull()
     closed = F.coalesce(F.col("all_accounts_closed").cast("boolean"), F.lit(False))
     recency = F.col("recency_days").cast("int")
     tenure = F.col("tenure_months").cast("int")
-    silent = F.when(recency.isNull(), F.coalesce(tenure * 30 >= days, F.lit(False))).otherwise(
-        recency >= days
-    )
+
+    def silent_for(limit: int) -> Column:
+        """No transaction for ``limit`` days (never transacted: tenure covers that many days)."""
+        return F.when(recency.isNull(), F.coalesce(tenure * 30 >= limit, F.lit(False))).otherwise(
+            recency >= limit
+        )
+
+    silent = silent_for(days)
+    exit_days = settings.exit_inactive_days
+    # Closures unknown (transactions only): exit inferred from a long silence.
+    inferred_exit = ~known & silent_for(exit_days) if exit_days > 0 else F.lit(False)
     return features.select(
         F.col("customer_id").cast("string").alias("customer_id"),
         F.col("snapshot_date").cast("date").alias("snapshot_date"),
@@ -88,8 +97,9 @@ def with_evidence(features: DataFrame, settings: LifecycleSettings) -> DataFrame
         ratio("spend_3m", "spend_prev_3m", "spend_trend").alias("spend_trend"),
         ratio("balance_3m_avg", "balance_prev_3m_avg", "balance_trend").alias("balance_trend"),
         closed.alias("all_accounts_closed"),
-        closed.alias("is_exit"),
-        (~closed & silent).alias("is_dormant"),
+        (closed | inferred_exit).alias("is_exit"),
+        inferred_exit.alias("is_inferred_exit"),
+        (~closed & ~inferred_exit & silent).alias("is_dormant"),
     )
 
 
@@ -129,6 +139,19 @@ def stage_rules(settings: LifecycleSettings) -> list[tuple[str, Column, str]]:
     s = settings
     acq, build = s.acquisition_max_tenure_months, s.build_up_max_tenure_months
     tenure, spend, balance = F.col("tenure_months"), F.col("spend_trend"), F.col("balance_trend")
+    acq_limit, build_limit = F.col("acquisition_limit"), F.col("build_up_limit")
+    by_quantile = F.col("bands_from_quantiles")
+
+    def band_text(stage: str, limit: Column, fixed: int, quantile: float) -> Column:
+        return F.when(
+            by_quantile,
+            F.concat(
+                F.lit(f"{stage}: tenure_months <= "),
+                limit.cast("string"),
+                F.lit(f" (book quantile {quantile})"),
+            ),
+        ).otherwise(F.lit(f"{stage}: tenure_months <= {fixed}"))
+
     spend_falls = F.coalesce(spend < s.decline_ratio, F.lit(False))
     balance_falls = F.coalesce(balance < s.decline_ratio, F.lit(False))
     declining, decline_text = {
@@ -149,6 +172,11 @@ def stage_rules(settings: LifecycleSettings) -> list[tuple[str, Column, str]]:
     )
     growing = (spend >= s.growth_ratio) & (F.col("product_count") < s.maturity_min_products)
     return [
+        (
+            "exit",
+            F.col("is_inferred_exit"),
+            f"exit (inferred, account closures unknown): no transaction for >= {s.exit_inactive_days} days",
+        ),
         ("exit", F.col("is_exit"), "exit: all_accounts_closed"),
         ("dormant", F.col("is_dormant"), f"dormant: no transaction for >= {s.dormant_inactive_days} days"),
         (
@@ -156,16 +184,61 @@ def stage_rules(settings: LifecycleSettings) -> list[tuple[str, Column, str]]:
             reactivated,
             f"reactivated: active again after dormancy, < {s.reactivated_months} months",
         ),
-        ("acquisition", tenure <= acq, f"acquisition: tenure_months <= {acq}"),
+        (
+            "acquisition",
+            tenure <= acq_limit,
+            band_text("acquisition", acq_limit, acq, s.acquisition_quantile),
+        ),
         ("decline", declining, f"decline: {decline_text}"),
-        ("build_up", tenure <= build, f"build_up: tenure_months <= {build}"),
+        ("build_up", tenure <= build_limit, band_text("build_up", build_limit, build, s.build_up_quantile)),
         (
             "build_up",
             growing,
             f"build_up: still growing (spend_trend >= {s.growth_ratio}, product_count < {s.maturity_min_products})",
         ),
-        ("maturity", tenure > build, f"maturity: tenure_months > {build}"),
+        (
+            "maturity",
+            tenure > build_limit,
+            F.when(
+                by_quantile,
+                F.concat(
+                    F.lit("maturity: tenure_months > "),
+                    build_limit.cast("string"),
+                    F.lit(f" (book quantile {s.build_up_quantile})"),
+                ),
+            ).otherwise(F.lit(f"maturity: tenure_months > {build}")),
+        ),
     ]
+
+
+def with_tenure_bands(evidence: DataFrame, settings: LifecycleSettings) -> DataFrame:
+    """Add acquisition_limit and build_up_limit (tenure months) per snapshot and bands_from_quantiles.
+
+    fixed: the configured limits. quantiles: the snapshot's tenure quantiles. auto: quantiles where no
+    customer of the snapshot is past build_up_max_tenure_months, else fixed.
+    """
+    s = settings
+    book = evidence.groupBy("snapshot_date").agg(
+        F.percentile_approx("tenure_months", [s.acquisition_quantile, s.build_up_quantile]).alias("q"),
+        F.max("tenure_months").alias("max_tenure"),
+    )
+    use_quantiles = {
+        "fixed": F.lit(False),
+        "quantiles": F.lit(True),
+        "auto": F.coalesce(F.col("max_tenure") <= s.build_up_max_tenure_months, F.lit(False)),
+    }[s.tenure_bands]
+    limits = book.select(
+        "snapshot_date",
+        use_quantiles.alias("bands_from_quantiles"),
+        F.when(use_quantiles, F.col("q")[0])
+        .otherwise(s.acquisition_max_tenure_months)
+        .alias("acquisition_limit"),
+        # At least one month above acquisition, so build-up is never empty by construction.
+        F.when(use_quantiles, F.greatest(F.col("q")[1], F.col("q")[0] + 1))
+        .otherwise(s.build_up_max_tenure_months)
+        .alias("build_up_limit"),
+    )
+    return evidence.join(F.broadcast(limits), "snapshot_date", "left")
 
 
 def with_lifecycle_stage(
@@ -176,7 +249,7 @@ def with_lifecycle_stage(
     ``features``: gold.customer_features rows (``FEATURE_COLUMNS``). ``prior``: earlier stages
     (customer_id, snapshot_date, stage) so dormancy before this batch is seen; None on the first run.
     """
-    staged = with_dormancy_history(with_evidence(features, settings), prior)
+    staged = with_tenure_bands(with_dormancy_history(with_evidence(features, settings), prior), settings)
     stage, rule = None, None
     for name, condition, text in stage_rules(settings):
         hit = F.coalesce(condition, F.lit(False))

@@ -1,0 +1,176 @@
+"""gold.value_backtest: how well each value method predicted the H months after a past cut-off.
+
+Every method sees only transactions on or before the cut-off; its predicted purchase days and spend
+over the next 30 x H days are compared, customer by customer, with what happened. Rows per method,
+penalizer, target (purchases, spend) and calibration-frequency group (``all`` and 0, 1, 2, 3-4, 5-8,
+9+ repeat purchase days before the cut-off): MAE, RMSE, correlation and total bias
+(predicted total / actual total - 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import Column, DataFrame, Row
+from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
+
+from crm_mining import CrmMiningError
+from crm_mining.config.lifecycle import BacktestSettings, ValueSettings
+from crm_mining.lifecycle.value import bgnbd_feature_adder, bgnbd_scores
+from crm_mining.lifecycle.value.gbt import learned_predictions
+from crm_mining.lifecycle.value.history import with_outcomes
+from crm_mining.lifecycle.value.summaries import purchase_summaries
+
+PREDICTION_COLUMNS = ("customer_id", "frequency", "predicted_purchases", "predicted_spend")
+BACKTEST_COLUMNS = (
+    "cutoff_date",
+    "horizon_months",
+    "method",
+    "penalizer",
+    "target",
+    "frequency_group",
+    "customers",
+    "actual_total",
+    "predicted_total",
+    "actual_mean",
+    "predicted_mean",
+    "mae",
+    "rmse",
+    "correlation",
+    "total_bias",
+)
+
+
+def frequency_group(frequency: Column) -> Column:
+    """Calibration repeat purchase days as a group label: 0, 1, 2, 3-4, 5-8, 9+."""
+    return (
+        F.when(frequency <= 0, "0")
+        .when(frequency == 1, "1")
+        .when(frequency == 2, "2")
+        .when(frequency <= 4, "3-4")
+        .when(frequency <= 8, "5-8")
+        .otherwise("9+")
+    )
+
+
+def bgnbd_predictions(
+    summaries: DataFrame, settings: ValueSettings, months: int, penalizer: float
+) -> DataFrame:
+    """``PREDICTION_COLUMNS`` from BG/NBD + Gamma-Gamma at ``penalizer`` (undiscounted spend)."""
+    scored, _ = bgnbd_scores(summaries, settings, months, 0.0, penalizer)
+    return scored.select(
+        "customer_id",
+        F.col("frequency").cast("double").alias("frequency"),
+        F.col("expected_purchases").alias("predicted_purchases"),
+        (F.col("expected_purchases") * F.col("expected_avg_spend")).alias("predicted_spend"),
+    )
+
+
+def method_predictions(
+    transactions: DataFrame, cutoff: dt.date, value: ValueSettings, backtest: BacktestSettings
+) -> tuple[list[tuple[str, float, DataFrame]], dict[str, str]]:
+    """(method, penalizer, ``PREDICTION_COLUMNS``) for every backtested method that could be fitted from
+    data up to ``cutoff``, and {"method@penalizer": why} for those that could not."""
+    months = backtest.horizon_months
+    summaries = purchase_summaries(transactions, cutoff).cache()
+    runs, skipped = [], {}
+    for penalizer in sorted({*backtest.penalizers, value.penalizer}):
+        try:
+            runs.append(("bgnbd", penalizer, bgnbd_predictions(summaries, value, months, penalizer)))
+        except CrmMiningError as exc:  # e.g. Gamma-Gamma q <= 1 at this penalizer
+            skipped[f"bgnbd@{penalizer}"] = str(exc)
+    if backtest.include_gbt:
+        try:
+            adder = bgnbd_feature_adder(value, months, value.penalizer)
+            learned, _ = learned_predictions(transactions, cutoff, months, value, adder)
+            runs.append(("gbt", value.penalizer, learned.select(*PREDICTION_COLUMNS)))
+        except CrmMiningError as exc:
+            skipped[f"gbt@{value.penalizer}"] = str(exc)
+    if not runs:
+        raise CrmMiningError(f"no value method could be fitted at the backtest cut-off {cutoff}: {skipped}")
+    return runs, skipped
+
+
+def backtest_metrics(scored: DataFrame, cutoff: dt.date, months: int) -> DataFrame:
+    """``BACKTEST_COLUMNS`` from per-customer rows: method, penalizer, frequency, predicted_purchases,
+    predicted_spend, actual_purchases, actual_spend."""
+    targets = F.explode(
+        F.array(
+            *(
+                F.struct(
+                    F.lit(t).alias("target"),
+                    F.col(f"predicted_{t}").alias("predicted"),
+                    F.col(f"actual_{t}").alias("actual"),
+                )
+                for t in ("purchases", "spend")
+            )
+        )
+    )
+    groups = F.explode(F.array(F.lit("all"), frequency_group(F.col("frequency"))))
+    long = scored.select("method", "penalizer", targets.alias("t"), groups.alias("frequency_group")).select(
+        "method", "penalizer", "frequency_group", "t.target", "t.predicted", "t.actual"
+    )
+    error = F.col("predicted") - F.col("actual")
+    agg = long.groupBy("method", "penalizer", "target", "frequency_group").agg(
+        F.count(F.lit(1)).alias("customers"),
+        F.sum("actual").alias("actual_total"),
+        F.sum("predicted").alias("predicted_total"),
+        F.avg("actual").alias("actual_mean"),
+        F.avg("predicted").alias("predicted_mean"),
+        F.avg(F.abs(error)).alias("mae"),
+        F.sqrt(F.avg(error * error)).alias("rmse"),
+        F.covar_pop("predicted", "actual").alias("covariance"),
+        F.var_pop("predicted").alias("var_predicted"),
+        F.var_pop("actual").alias("var_actual"),
+    )
+    # Pearson correlation; null where either side does not vary (corr() would divide by 0 under ANSI).
+    varies = (F.col("var_predicted") > 0) & (F.col("var_actual") > 0)
+    correlation = F.when(varies, F.col("covariance") / F.sqrt(F.col("var_predicted") * F.col("var_actual")))
+    return agg.select(
+        F.lit(cutoff).cast("date").alias("cutoff_date"),
+        F.lit(months).alias("horizon_months"),
+        "method",
+        F.col("penalizer").cast("double").alias("penalizer"),
+        "target",
+        "frequency_group",
+        F.col("customers").cast("bigint").alias("customers"),
+        "actual_total",
+        "predicted_total",
+        "actual_mean",
+        "predicted_mean",
+        "mae",
+        "rmse",
+        correlation.alias("correlation"),
+        F.when(F.col("actual_total") > 0, F.col("predicted_total") / F.col("actual_total") - 1).alias(
+            "total_bias"
+        ),
+    )
+
+
+def value_backtest(
+    transactions: DataFrame, cutoff: dt.date, value: ValueSettings, backtest: BacktestSettings
+) -> tuple[DataFrame, dict[str, str]]:
+    """gold.value_backtest rows (``BACKTEST_COLUMNS``) for a cut-off whose next
+    ``backtest.horizon_months`` have happened in ``transactions``, and the runs that could not be fitted."""
+    months = backtest.horizon_months
+    stacked = None
+    runs, skipped = method_predictions(transactions, cutoff, value, backtest)
+    for method, penalizer, predictions in runs:
+        rows = predictions.select(
+            F.lit(method).alias("method"), F.lit(float(penalizer)).alias("penalizer"), *PREDICTION_COLUMNS
+        )
+        stacked = rows if stacked is None else stacked.unionByName(rows)
+    scored = with_outcomes(stacked, transactions, cutoff, months)
+    return backtest_metrics(scored, cutoff, months), skipped
+
+
+def choose_method(rows: list[Row], target: str) -> tuple[str, float]:
+    """(method, penalizer) with the lowest overall MAE of ``target`` among gold.value_backtest ``rows``
+    (ties: the earlier method name, then the smaller penalizer)."""
+    overall = [r for r in rows if r.target == target and r.frequency_group == "all" and r.mae is not None]
+    if not overall:
+        raise CrmMiningError(
+            f"gold.value_backtest has no overall '{target}' rows to choose value.method from"
+        )
+    best = min(overall, key=lambda r: (r.mae, r.method, r.penalizer))
+    return best.method, best.penalizer
