@@ -63,7 +63,13 @@ def test_a_table_is_written_by_one_stage_and_read_only_after_it_is_written():
 
 
 def test_pipeline_runs_the_built_stages_in_registry_order():
-    assert [s.name for s in pipeline_stages()][:5] == ["generate", "ingest", "complaints", "features", "lifecycle"]
+    assert [s.name for s in pipeline_stages()][:5] == [
+        "generate",
+        "ingest",
+        "complaints",
+        "features",
+        "lifecycle",
+    ]
     assert all(s.built for s in pipeline_stages())
 
 

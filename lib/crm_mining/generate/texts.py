@@ -29,7 +29,12 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "interest_rate": ["interest rate", "loan rate", "deposit rate", "mortgage rate"],
         "staff_service": ["staff", "branch staff", "call centre agent", "advisor", "teller"],
         "transfer_delay": ["transfer", "wire transfer", "payment", "remittance"],
-        "fraud_report": ["unauthorised transaction", "suspicious charge", "fraudulent payment", "scam payment"],
+        "fraud_report": [
+            "unauthorised transaction",
+            "suspicious charge",
+            "fraudulent payment",
+            "scam payment",
+        ],
     },
     "zh": {
         "fees": ["手续费", "年费", "管理费", "服务费"],
