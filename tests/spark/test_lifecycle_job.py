@@ -93,7 +93,8 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     assert summary["value"]["chosen_by"] == "auto without a value backtest: the reference method"
     history_after_first = lake.read(spark, "gold.lifecycle_history").toPandas()
 
-    # Same features again: stages unchanged, history untouched.
+    # Same features again: stages unchanged, history untouched (backtests off: shown above, and slow).
+    config = load_config(overrides=[*overrides, "backtest.enabled=false"], lakehouse=config.lake.root)
     again = build_lifecycle(spark, config)
     assert again["history"]["mode"] == "unchanged"
     assertDataFrameEqual(
@@ -125,7 +126,12 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     refit = build_lifecycle(
         spark,
         load_config(
-            overrides=[*overrides, "lifecycle.value_only=true", "value.method=bgnbd"],
+            overrides=[
+                *overrides,
+                "lifecycle.value_only=true",
+                "value.method=bgnbd",
+                "backtest.enabled=false",
+            ],
             lakehouse=config.lake.root,
         ),
     )
