@@ -1,9 +1,9 @@
 # Databricks notebook source
 # MAGIC %md
-# MAGIC # crm-mining features
-# MAGIC Customer 360 features, labels and RFM per snapshot.
+# MAGIC # crm-mining fraud
+# MAGIC Transaction fraud alerts: baselines, rules with reasons, PrefixSpan patterns before known fraud.
 # MAGIC
-# MAGIC Reads `silver.customers`, `silver.accounts`, `silver.balances`, `silver.transactions`, `silver.repayments`, `silver.interactions`; writes `gold.customer_features`, `gold.labels`, `gold.rfm`.
+# MAGIC Reads `silver.transactions`; writes `gold.fraud_baselines`, `gold.fraud_patterns`, `gold.transaction_alerts`, `gold.fraud_evaluation`.
 # MAGIC
 # MAGIC Widgets: `conf` (a YAML path or an environment name, default `databricks`), `lakehouse` (the lake root), `set` (`section.key=value` overrides separated by `;`).
 
@@ -17,17 +17,21 @@ from crm_mining.notebook import lake_table, notebook_config
 from crm_mining.stages import stage
 
 config = notebook_config(globals().get("dbutils"))
-summary = stage("features").run(spark, config)
+summary = stage("fraud").run(spark, config)
 summary
 
 # COMMAND ----------
 
-display(lake_table(spark, config, "gold.customer_features"))
+display(lake_table(spark, config, "gold.fraud_baselines"))
 
 # COMMAND ----------
 
-display(lake_table(spark, config, "gold.labels"))
+display(lake_table(spark, config, "gold.fraud_patterns"))
 
 # COMMAND ----------
 
-display(lake_table(spark, config, "gold.rfm"))
+display(lake_table(spark, config, "gold.transaction_alerts"))
+
+# COMMAND ----------
+
+display(lake_table(spark, config, "gold.fraud_evaluation"))

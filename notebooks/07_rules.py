@@ -3,7 +3,7 @@
 # MAGIC # crm-mining rules
 # MAGIC FPGrowth cross-sell rules, coverage gaps, next-best-offers, risk rules.
 # MAGIC
-# MAGIC Reads `gold.customer_features`, `gold.labels`; writes `gold.frequent_itemsets`, `gold.cross_sell_rules`, `gold.product_coverage`, `gold.product_depth`, `gold.risk_rules`, `gold.offer_exclusions`, `gold.next_best_offers`, `gold.offer_evaluation`, `gold.exclusion_validation`.
+# MAGIC Reads `gold.customer_features`, `gold.labels`, `gold.transaction_alerts`; writes `gold.frequent_itemsets`, `gold.cross_sell_rules`, `gold.product_coverage`, `gold.product_depth`, `gold.risk_rules`, `gold.offer_exclusions`, `gold.next_best_offers`, `gold.offer_evaluation`, `gold.exclusion_validation`.
 # MAGIC
 # MAGIC Widgets: `conf` (a YAML path or an environment name, default `databricks`), `lakehouse` (the lake root), `set` (`section.key=value` overrides separated by `;`).
 

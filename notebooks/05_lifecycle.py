@@ -3,7 +3,7 @@
 # MAGIC # crm-mining lifecycle
 # MAGIC Lifecycle stages, SCD2 history, transitions, actions and customer value.
 # MAGIC
-# MAGIC Reads `gold.customer_features`, `silver.transactions`; writes `gold.lifecycle_stage`, `gold.lifecycle_history`, `gold.lifecycle_transitions`, `gold.lifecycle_actions`, `gold.customer_value`.
+# MAGIC Reads `gold.customer_features`, `gold.labels`, `silver.transactions`; writes `gold.lifecycle_stage`, `gold.lifecycle_history`, `gold.lifecycle_transitions`, `gold.lifecycle_actions`, `gold.customer_value`, `gold.value_backtest`, `gold.lifecycle_backtest`.
 # MAGIC
 # MAGIC Widgets: `conf` (a YAML path or an environment name, default `databricks`), `lakehouse` (the lake root), `set` (`section.key=value` overrides separated by `;`).
 
@@ -39,3 +39,11 @@ display(lake_table(spark, config, "gold.lifecycle_actions"))
 # COMMAND ----------
 
 display(lake_table(spark, config, "gold.customer_value"))
+
+# COMMAND ----------
+
+display(lake_table(spark, config, "gold.value_backtest"))
+
+# COMMAND ----------
+
+display(lake_table(spark, config, "gold.lifecycle_backtest"))
