@@ -193,3 +193,20 @@ def test_stage_writes_its_tables_on_the_sample_lake(spark, sample_lake, tmp_path
         load_pipeline(config).transform(silver.select(F.col("text_masked").alias("text"))).count()
         == silver.count()
     )
+
+
+def test_the_same_texts_in_another_layout_give_the_same_topics(spark, tmp_path):
+    """LDA's online optimiser samples documents per partition: texts landed as one file or as three
+    shuffled ones must get the same topics and weights (the stage fits on a canonical layout)."""
+    corpus, _ = crafted_corpus(spark, tmp_path)
+    layouts = {"one_file": corpus.coalesce(1), "shuffled": corpus.repartition(3).orderBy(F.rand(7))}
+    topics = []
+    for name, frame in layouts.items():
+        path = str(tmp_path / name)
+        frame.write.parquet(path)
+        base = load_config(overrides=["spark.master=local[2]"], lakehouse=str(tmp_path / f"lake_{name}"))
+        config = byod_config(base, path, max_iter=5)  # equality, not topic quality: few iterations
+        mine_complaints(spark, config)
+        insights = Lake(config).read(spark, "gold.interaction_insights")
+        topics.append(insights.select("interaction_id", "topic", "topic_weight"))
+    assertDataFrameEqual(topics[0], topics[1], rtol=1e-9)

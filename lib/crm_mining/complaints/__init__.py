@@ -22,6 +22,7 @@ from crm_mining.complaints.sentiment import fit_classifier, with_classifier_sent
 from crm_mining.complaints.source import canonical_texts, read_raw, source_name, usable
 from crm_mining.complaints.text import HAN, text_pipeline, topic_terms, with_topic
 from crm_mining.config import Config
+from crm_mining.layout import in_canonical_layout
 from crm_mining.tables import Lake, absolute
 
 __all__ = ["mine_complaints"]
@@ -42,7 +43,9 @@ def mine_complaints(spark: SparkSession, config: Config) -> dict:
     settings = config.complaints
     lake = Lake(config)
     texts = canonical_texts(read_raw(spark, config), settings)
-    rows = texts.where(usable()).persist()
+    # LDA's online optimiser samples documents per partition: the canonical layout makes a refit on the same
+    # texts give the same topics.
+    rows = in_canonical_layout(texts.where(usable()), "interaction_id").persist()
     counts = rows.agg(F.count("*").alias("usable")).first()
     unusable = texts.where(~usable()).count()
     if unusable:

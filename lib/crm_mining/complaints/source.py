@@ -14,6 +14,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.complaints import ComplaintSettings
+from crm_mining.inputs import read_user_data
 from crm_mining.pii import mask_pii
 from crm_mining.tables import Lake
 
@@ -30,17 +31,8 @@ def read_raw(spark: SparkSession, config: Config) -> DataFrame:
     settings = config.complaints
     if settings.source == "lake":
         return Lake(config).read(spark, INTERACTIONS)
-    try:
-        if settings.source == "delta_table":
-            return spark.read.table(settings.location)
-        if settings.source == "delta_path":
-            return spark.read.format("delta").load(settings.location)
-        if settings.source == "parquet":
-            return spark.read.parquet(settings.location)
-        return spark.read.options(**settings.csv_options).csv(settings.location)
-    except Exception as exc:  # Spark's AnalysisException names the path; keep its first line
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CrmMiningError(f"cannot read texts ({source_name(settings)}): {first}") from None
+    what = f"texts ({source_name(settings)})"
+    return read_user_data(spark, settings.source, settings.location, settings.csv_options, what)
 
 
 def canonical_texts(raw: DataFrame, settings: ComplaintSettings) -> DataFrame:

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.models import ModelInputSettings
+from crm_mining.inputs import read_user_data
 from crm_mining.models.artifacts import load_model, model_folder
 from crm_mining.models.data import KEYS, feature_columns
 from crm_mining.models.score import BYOD_TABLE, check_columns, monitoring_rows, score_table, write_snapshots
@@ -25,13 +26,8 @@ from crm_mining.tables import Lake
 
 
 def read_table(spark: SparkSession, settings: ModelInputSettings, location: str) -> DataFrame:
-    if settings.source == "csv":
-        return spark.read.options(**settings.csv_options).csv(location)
-    if settings.source == "parquet":
-        return spark.read.parquet(location)
-    if settings.source == "delta_path":
-        return spark.read.format("delta").load(location)
-    return spark.read.table(location)
+    what = f"the model input (models.input.source={settings.source} at {location})"
+    return read_user_data(spark, settings.source, location, settings.csv_options, what)
 
 
 def keyed(df: DataFrame, settings: ModelInputSettings, where: str) -> DataFrame:

@@ -25,6 +25,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
 from crm_mining import CrmMiningError
 from crm_mining.config.segment import SegmentSettings
+from crm_mining.layout import in_canonical_layout
 from crm_mining.segment.rules import KCandidate, choose_k
 
 SCALED, CLUSTER = "scaled", "cluster"
@@ -71,21 +72,9 @@ def preprocessing(settings: SegmentSettings) -> Pipeline:
 
 
 def scaled_in_canonical_layout(prep: PipelineModel, target: DataFrame) -> DataFrame:
-    """customer_id and the scaled vector, hash-partitioned by customer into ``spark.sql.shuffle.partitions``
-    partitions and sorted by customer within each.
-
-    KMeans' k-means|| initialisation and the silhouette sample draw their random rows partition by
-    partition, so the same customers arriving in another layout (another read, filter or cache) gave
-    another model and could give another k. In this layout, the same customers and settings give the
-    same model. An explicit partition count, so adaptive execution does not coalesce it by data size.
-    """
-    partitions = int(target.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    return (
-        prep.transform(target)
-        .select("customer_id", SCALED)
-        .repartition(partitions, "customer_id")
-        .sortWithinPartitions("customer_id")
-    )
+    """customer_id and the scaled vector in the canonical layout (``crm_mining.layout``): KMeans|| and the
+    silhouette sample draw rows per partition, and the same customers must give the same model and k."""
+    return in_canonical_layout(prep.transform(target).select("customer_id", SCALED), "customer_id")
 
 
 def kmeans(settings: SegmentSettings, k: int, seed: int) -> KMeans:

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.segment import SegmentSettings
+from crm_mining.inputs import read_user_data
 from crm_mining.tables import Lake
 
 FEATURES = "gold.customer_features"
@@ -30,17 +31,8 @@ def read_customers(spark: SparkSession, config: Config) -> DataFrame:
     settings = config.segment
     if settings.source == "lake":
         return Lake(config).read(spark, FEATURES)
-    try:
-        if settings.source == "delta_table":
-            return spark.read.table(settings.location)
-        if settings.source == "delta_path":
-            return spark.read.format("delta").load(settings.location)
-        if settings.source == "parquet":
-            return spark.read.parquet(settings.location)
-        return spark.read.options(**settings.csv_options).csv(settings.location)
-    except Exception as exc:  # Spark's AnalysisException names the path; keep its first line
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CrmMiningError(f"cannot read customers ({source_name(settings)}): {first}") from None
+    what = f"customers ({source_name(settings)})"
+    return read_user_data(spark, settings.source, settings.location, settings.csv_options, what)
 
 
 def profile_columns(settings: SegmentSettings, available: list[str]) -> list[str]:
