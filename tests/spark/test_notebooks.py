@@ -143,7 +143,8 @@ def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
 ):
     """Fail the pipeline at cube with cube's table gone, then --resume: the stages before it are not
     rerun, and every table equals the uninterrupted run's (the stage notebooks' reruns in between must
-    have changed nothing either). A late stage, so the resumed run is short (CI time)."""
+    have changed nothing either). Every stage runs once between the failed and the resumed run,
+    whichever stage fails."""
     runs, reference = runs_and_reference
     config = runs["00_pipeline.py"]["config"]
     lake = Lake(config)
