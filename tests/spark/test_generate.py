@@ -325,3 +325,14 @@ def test_interaction_truth_plants_topics_sentiments_languages_and_angrier_churne
     }
     assert rates[True][0] > 2 * rates[False][0]
     assert rates[True][1] > rates[False][1] + 0.1
+
+
+def test_a_window_ending_after_today_stops_before_writing(spark, tmp_path):
+    """The old default (2025-01 + 24 months) ended 2026-12-31: ingest quarantined December as FUTURE_DATE."""
+    future = load_config(
+        overrides=["spark.master=local[2]", "generate.start_date=2099-01-01", "generate.months=2"],
+        lakehouse=str(tmp_path / "lakehouse"),
+    )
+    with pytest.raises(CrmMiningError, match=r"ends 2099-02-28, after today .*FUTURE_DATE"):
+        generate_lake(spark, future)
+    assert not (tmp_path / "lakehouse" / "landing").exists()

@@ -17,8 +17,9 @@ class GenerateSettings:
     # 24 months: enough for closed churn (3-month) and default (6-month) label windows with an
     # out-of-time train / validation / test split (docs/models.md).
     months: int = field(default=24, metadata={"min": 1, "max": 120})
-    # First day of the generated window; must be the 1st of a month.
-    start_date: dt.date = dt.date(2025, 1, 1)
+    # First day of the generated window; must be the 1st of a month. The window must end by today: ingest
+    # quarantines future dates (2024-11-01 + 24 months ends 2026-10-31).
+    start_date: dt.date = dt.date(2024, 11, 1)
     # Mean transactions per active customer per month (heavy-tailed around it).
     txns_per_customer_month: float = field(default=12.0, metadata={"min": 0.5})
     # Share of records (per source) replaced or joined by an injected bad record.

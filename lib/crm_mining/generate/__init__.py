@@ -7,6 +7,7 @@ seed-derived draws, so the same settings give the same files whatever the cluste
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -23,7 +24,7 @@ from crm_mining.generate.interactions import interaction_truth, interactions_fra
 from crm_mining.generate.landing import SPECS, land_all, record_counts, source_records
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.truth import affinity_truth, fraud_truth, lifecycle_truth, truth_customers
-from crm_mining.generate.window import months_frame
+from crm_mining.generate.window import months_frame, window_end
 from crm_mining.tables import Lake
 
 __all__ = ["generate_lake"]
@@ -49,6 +50,19 @@ def wanted_settings(config: Config) -> dict:
     }
 
 
+def check_window_in_the_past(config: Config) -> None:
+    """A window that ends after today lands future-dated records, which ingest quarantines as FUTURE_DATE
+    (a whole month of balances and transactions, past the quarantine-rate gate): stop before writing."""
+    settings = config.generate
+    end, today = window_end(settings), dt.datetime.now(dt.UTC).date()
+    if end > today:
+        raise CrmMiningError(
+            f"generate.start_date {settings.start_date} + generate.months {settings.months} ends {end}, "
+            f"after today ({today}); ingest would quarantine the future months as FUTURE_DATE. "
+            "Set an earlier generate.start_date or fewer generate.months"
+        )
+
+
 def generate_lake(spark: SparkSession, config: Config) -> dict:
     """Generate the landing zone and truth; skip when the manifest says they already match the settings.
 
@@ -59,6 +73,7 @@ def generate_lake(spark: SparkSession, config: Config) -> dict:
     if not config.generate.enabled:
         log.info("generate.enabled is false: landing files at %s are the bank's own; not generating", landing)
         return {"skipped": True, "reason": "generate.enabled is false"}
+    check_window_in_the_past(config)
     fs = HadoopFs(spark, landing)
     wanted = wanted_settings(config)
     manifest_path = lake.truth("manifest.json")
