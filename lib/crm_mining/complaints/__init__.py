@@ -72,7 +72,6 @@ def mine_complaints(spark: SparkSession, config: Config) -> dict:
     topics = topic_terms(model, settings.top_terms)
     lake.write(topic_summary(spark, topics, insights), "gold.complaint_topics")
     rows.unpersist()
-    # Bounded driver read: one row per sentiment label.
     # Bounded driver read: one row per sentiment label (negative, neutral, positive).
     labels = {r["sentiment_label"]: r["count"] for r in insights.groupBy("sentiment_label").count().collect()}
     return {
