@@ -105,7 +105,9 @@ TABLES: dict[str, TableSpec] = {
     "gold.model_importances": TableSpec((), "GBT feature importances per model version"),
     "gold.churn_scores": TableSpec(("snapshot_date",), "churn probability, decile, band and reasons"),
     "gold.risk_scores": TableSpec(("snapshot_date",), "PD, risk grade, scorecard points, band and reasons"),
-    "gold.model_scores": TableSpec(("snapshot_date",), "scores of a bring-your-own-data model"),
+    "gold.model_scores": TableSpec(
+        ("snapshot_date",), "every model's scores in one long table (churn, risk, bring-your-own-data)"
+    ),
     "gold.model_monitoring": TableSpec((), "PSI of score and features: reference vs each scored snapshot"),
     "ops.pipeline_runs": TableSpec(
         (), "one row per stage of each pipeline run: status, rows, Delta versions read and written"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
+from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.models import score_customers, train_models
 from crm_mining.models.data import lake_population
@@ -144,6 +145,17 @@ def test_scores_reasons_and_monitoring(spark, churn_run):
     variables = {r["variable"] for r in monitoring.collect()}
     assert "score" in variables and "recency_days" in variables
     assert monitoring.where(~F.col("status").isin("stable", "warning", "alert")).count() == 0
+
+
+def test_model_scores_holds_every_models_rows_in_long_form(spark, runs):
+    config, _, scored = runs
+    lake = Lake(config)
+    long = lake.read(spark, "gold.model_scores")
+    assert {r["model_name"] for r in long.select("model_name").distinct().collect()} == {"churn", "risk"}
+    for name, table in (("churn", "gold.churn_scores"), ("risk", "gold.risk_scores")):
+        mine = long.where(F.col("model_name") == name).drop("model_name")
+        wide = lake.read(spark, table).where(F.col("snapshot_date").isin(*scored["snapshots"]))
+        assertDataFrameEqual(mine, wide.select(*mine.columns))
 
 
 def test_risk_population_excludes_customers_already_in_default(spark, sample_lake):

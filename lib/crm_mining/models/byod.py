@@ -20,7 +20,14 @@ from crm_mining.config.models import ModelInputSettings
 from crm_mining.inputs import read_user_data
 from crm_mining.models.artifacts import load_model, model_folder
 from crm_mining.models.data import KEYS, feature_columns
-from crm_mining.models.score import BYOD_TABLE, check_columns, monitoring_rows, score_table, write_snapshots
+from crm_mining.models.score import (
+    MODEL_SCORE_COLUMNS,
+    MODEL_SCORES,
+    check_columns,
+    monitoring_rows,
+    score_table,
+    write_snapshots,
+)
 from crm_mining.models.train import TrainingData
 from crm_mining.tables import Lake
 
@@ -99,9 +106,9 @@ def score_byod(spark: SparkSession, config: Config) -> dict:
     scores, monitored = score_table(spark, config, rows, model, metadata, folder, list(KEYS), risk=False)
     lake = Lake(config)
     condition = f"model_name = '{settings.name}'"
-    write_snapshots(lake, spark, scores, BYOD_TABLE, condition)
+    write_snapshots(lake, spark, scores.select(*MODEL_SCORE_COLUMNS), MODEL_SCORES, condition)
     write_snapshots(
         lake, spark, monitoring_rows(spark, monitored, metadata, config), "gold.model_monitoring", condition
     )
-    return {"models": [{"model": settings.name, "version": metadata["version"], "table": BYOD_TABLE,
-                        "rows": lake.read(spark, BYOD_TABLE).where(F.col("model_name") == settings.name).count()}]}  # fmt: skip
+    return {"models": [{"model": settings.name, "version": metadata["version"], "table": MODEL_SCORES,
+                        "rows": lake.read(spark, MODEL_SCORES).where(F.col("model_name") == settings.name).count()}]}  # fmt: skip

@@ -24,7 +24,9 @@ from crm_mining.models.reasons import tree_ensemble, with_reasons
 from crm_mining.tables import Lake
 
 SCORE_TABLES = {"churn": "gold.churn_scores", "risk": "gold.risk_scores"}
-BYOD_TABLE = "gold.model_scores"
+# Every model's scores in one long table (BI reads one table; a bring-your-own-data model lands here only).
+MODEL_SCORES = "gold.model_scores"
+MODEL_SCORE_COLUMNS = (*KEYS, "probability", "decile", "band", "model_name", "model_version", "reasons")
 
 
 def check_columns(df: DataFrame, metadata: dict, table: str) -> None:
@@ -183,6 +185,15 @@ def score_customers(spark: SparkSession, config: Config) -> dict:
         )
         dates = ", ".join(f"DATE'{s}'" for s in snapshots)
         write_snapshots(lake, spark, scores, SCORE_TABLES[name], f"snapshot_date IN ({dates})")
+        # From the table just written: scoring and SHAP reasons run once.
+        written = lake.read(spark, SCORE_TABLES[name]).where(F.col("snapshot_date").isin(*snapshots))
+        write_snapshots(
+            lake,
+            spark,
+            written.select(*MODEL_SCORE_COLUMNS),
+            MODEL_SCORES,
+            f"model_name = '{name}' AND snapshot_date IN ({dates})",
+        )
         monitoring = monitoring_rows(spark, monitored, metadata, config)
         write_snapshots(
             lake,
