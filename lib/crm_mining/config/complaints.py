@@ -14,7 +14,8 @@ def default_stop_words() -> list[str]:
     Spark's English list (StopWordsRemover) is applied too; these come on top.
     """
     return [
-        *("phone", "email", "bank", "account", "please", "hello", "hi", "morning", "good", "regards"),
+        *("phone", "email", "iban", "cardnumber", "idnumber", "address"),  # crm_mining.pii's placeholders
+        *("bank", "account", "please", "hello", "hi", "morning", "good", "regards"),
         *("call", "back", "write", "customer", "years", "time", "third", "note", "quick", "just"),
         *("thank", "thanks", "information", "fix", "now", "move", "money", "another", "keep", "loyal"),
         *("你好", "早上", "上好", "谢谢", "请回", "回电", "邮箱", "麻烦", "回复", "一下", "我的", "我要"),

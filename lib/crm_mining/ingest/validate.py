@@ -15,6 +15,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining.landing import REASON_PRECEDENCE, Field, Source
+from crm_mining.pii import mask_values
 
 DATE_FORMAT = "yyyy-MM-dd"
 TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
@@ -59,8 +60,15 @@ def typed(f: Field, raw: Column, rules: Rules) -> Column:
     return text
 
 
+DETAIL_VALUE_CHARS = 200  # the whole record is in ``raw`` already: a detail quotes only the start of a value
+
+
 def bad(name: str, what: str, raw: Column) -> Column:
-    return F.concat(F.lit(f"{name} {what}: '"), F.coalesce(raw, F.lit("")), F.lit("'"))
+    value = F.coalesce(raw, F.lit(""))
+    shown = F.when(
+        F.length(value) > DETAIL_VALUE_CHARS, F.concat(F.substring(value, 1, DETAIL_VALUE_CHARS), F.lit("…"))
+    )
+    return F.concat(F.lit(f"{name} {what}: '"), shown.otherwise(value), F.lit("'"))
 
 
 def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: Column) -> list[Check]:
@@ -148,6 +156,8 @@ def with_row_checks(
     ``ingested_at``, ``drift_merged`` and any other non-field column (e.g. joined parent columns).
     """
     fields = [f for f in source.fields if f.kind != "pii"]
+    if source.pii_columns:  # the PII fields leave here, so their values leave the raw record here too
+        records = records.withColumn("raw", mask_values(F.col("raw"), [F.col(c) for c in source.pii_columns]))
     records = records.withColumn("row_ref", row_ref(source))
     others = [c for c in records.columns if c not in source.columns and c not in ("malformed", "drift")]
     # Typed values first, in their own columns: the checks then refer to them instead of parsing each

@@ -1,0 +1,54 @@
+"""PII masking of free text and of landed records (crm_mining.pii), hand-worked texts."""
+
+from __future__ import annotations
+
+from pyspark.sql import functions as F  # noqa: N812
+from pyspark.testing import assertDataFrameEqual
+
+from crm_mining.pii import mask_pii, mask_values
+
+TEXTS = [
+    ("email", "write to ann.lee@example.com today", "write to [email] today"),
+    ("phone", "call me on +44 20 7946 0958 please", "call me on [phone] please"),
+    ("spanish phone", "mi móvil es 612 345 678", "mi móvil es [phone]"),
+    ("dni", "my DNI is 12345678Z, check it", "my DNI is [idnumber], check it"),
+    ("nie", "NIE X1234567L", "NIE [idnumber]"),
+    ("ssn", "ssn 123-45-6789", "ssn [idnumber]"),
+    ("card", "card 4111 1111 1111 1111 was charged", "card [cardnumber] was charged"),
+    ("card no spaces", "card 4111111111111111.", "card [cardnumber]."),
+    ("iban", "send it to ES91 2100 0418 4502 0005 1332 now", "send it to [iban] now"),
+    ("spanish address", "vivo en Calle Mayor 12, Madrid", "vivo en [address], Madrid"),
+    ("english address", "I moved to 221B Baker Street last year", "I moved to [address] last year"),
+    # What must stay: dates, times, amounts and ids that records and complaints quote.
+    ("date and amount", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR"),
+    ("record ids", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR"),
+    ("no pii", "the fee was too high", "the fee was too high"),
+]  # fmt: skip
+
+
+def test_free_text_rules_mask_each_kind_of_pii_and_keep_dates_amounts_and_ids(spark):
+    texts = spark.createDataFrame([(k, t) for k, t, _ in TEXTS], "kind string, text string")
+    got = texts.select("kind", mask_pii(F.col("text")).alias("masked"))
+    expected = spark.createDataFrame([(k, m) for k, _, m in TEXTS], "kind string, masked string")
+    assertDataFrameEqual(got, expected)
+
+
+def test_pii_field_values_are_replaced_in_the_landed_record(spark):
+    records = spark.createDataFrame(
+        [
+            ('C1,Ann,Lee,"1 Main St, Town",ann@example.com', "Ann", "1 Main St, Town"),
+            ('{"id": "C2", "name": "Bo", "address": null}', "Bo", None),
+            ("C3,,", "", "  "),
+        ],
+        "raw string, name string, address string",
+    )
+    got = records.select(mask_values(F.col("raw"), [F.col("name"), F.col("address")]).alias("raw"))
+    expected = spark.createDataFrame(
+        [
+            ('C1,[pii],Lee,"[pii]",ann@example.com',),  # the email is left to the free-text rules
+            ('{"id": "C2", "name": "[pii]", "address": null}',),
+            ("C3,,",),
+        ],
+        "raw string",
+    )
+    assertDataFrameEqual(got, expected)
