@@ -9,6 +9,7 @@ reference accounts and customers), so orphan checks see the parents of the same 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
@@ -69,15 +70,54 @@ def run_stream(job: BatchJob) -> None:
     except StreamingQueryException as exc:
         if failures and isinstance(failures[0], CrmMiningError):
             raise failures[0] from None
-        folder = bronze.landing_folder(job.lake, job.stream)
-        raise CrmMiningError(
-            f"ingest of '{job.stream.name}' failed reading {folder}: {first_line(exc)}"
-        ) from None
+        where = failed_file(exc) or bronze.landing_folder(job.lake, job.stream)
+        why = root_cause(exc) or first_line(exc)
+        raise CrmMiningError(f"ingest of '{job.stream.name}' failed reading {where}: {why}") from None
 
 
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+# Spark names the file it could not read deep inside the cause chain ("[FAILED_READ_FILE...] Encountered
+# error while reading file file:/...parquet."); the person running ingest needs it in the one line.
+FAILED_FILE = re.compile(r"while reading file (\S+?)\.?(?:\s|$)")
+
+
+def failed_file(exc: BaseException) -> str | None:
+    match = FAILED_FILE.search(str(exc))
+    return match.group(1) if match else None
+
+
+# The first Java cause that is not the Python bridge's own wrapper, e.g. "Caused by:
+# java.lang.RuntimeException: file:/.../x.parquet is not a Parquet file. Expected magic number ...".
+ROOT_CAUSE = re.compile(r"^Caused by: (?!py4j\.)[\w.$]+: (.+)$", re.MULTILINE)
+
+
+def root_cause(exc: BaseException) -> str | None:
+    match = ROOT_CAUSE.search(str(exc))
+    return match.group(1).strip() if match else None
+
+
+class SourcesFailed(CrmMiningError):
+    """Some sources failed; the others were ingested. The message names each failed source and why."""
+
+    def __init__(self, failed: dict[str, str]):
+        self.failed = failed
+        lines = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        super().__init__(
+            f"{len(failed)} of {len(SOURCES)} sources not ingested ({lines}). The other sources were "
+            f"ingested; a rerun after the fix picks up where each failed source stopped."
+        )
+
+
+def failed_parent(source: Source, failed: dict[str, str]) -> str | None:
+    """The parent source that failed in this run, if any: its children would see orphans that are not."""
+    if source.parent is None:
+        return None
+    parent = source.parent[0].removeprefix("silver.")
+    return parent if parent in failed else None
 
 
 def ingest_source(
@@ -146,9 +186,22 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     ensure_tables(spark, lake)
     summary: dict = {"run_id": run_id, "sources": {}}
     txn_batches: list[str] = []
+    failed: dict[str, str] = {}
     for source in SOURCES:
+        # One source's failure does not stop the others (as in Delta Live Tables, flows are independent),
+        # except for the sources whose rows reference it: they wait for the next run.
+        if parent := failed_parent(source, failed):
+            failed[source.name] = f"not run, because its parent source '{parent}' failed"
+            continue
         started = time.monotonic()
-        results = ingest_source(spark, config, source, run_id)
+        try:
+            results = ingest_source(spark, config, source, run_id)
+        except audit.UnbalancedBatch:  # our own accounting is wrong: nothing more may be written
+            raise
+        except Exception as exc:  # noqa: BLE001 (reported per source below, the run still ends non-zero)
+            failed[source.name] = str(exc) if isinstance(exc, CrmMiningError) else first_line(exc)
+            log.error("ingest of source '%s' failed: %s", source.name, failed[source.name])
+            continue
         summary["sources"][source.name] = summarize(results) | {
             "seconds": round(time.monotonic() - started, 1)
         }
@@ -160,4 +213,6 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     optimize_transactions(spark, lake, months)
     summary["optimized_months"] = months
     summary["optimize_seconds"] = round(time.monotonic() - started, 1)
+    if failed:
+        raise SourcesFailed(failed)
     return summary
