@@ -59,6 +59,21 @@ def test_gains_table_on_a_hand_computed_case(spark):
     assertDataFrameEqual(got, expected, rtol=1e-9)
 
 
+def test_gains_deciles_are_ntile_groups_with_uneven_sizes_and_ties_events_last(spark):
+    # 23 rows in 4 groups: sizes 6, 6, 6, 5 (as SQL ntile). Within a tied score, events rank last.
+    rows = [(y, 0.9) for y in (1, 1, 1, 0, 0)] + [(y, 0.8) for y in (1, 0, 0, 0)]
+    rows += [(y, 0.7) for y in (0, 0, 0, 0, 0, 1)] + [(y, 0.3) for y in (0, 0, 0, 0, 0, 0, 0, 1)]
+    df = spark.createDataFrame(rows, "label int, score double").repartition(3)  # several sorted partitions
+    got = gains_table(df, groups=4).select("decile", "rows", "events", "min_score", "max_score")
+    # ranks 1-6: 0.9 x5 (0,0,1,1,1), 0.8 (0); 7-12: 0.8 (0,0,1), 0.7 (0,0,0); 13-18: 0.7 (0,0,1), 0.3 (0,0,0);
+    # 19-23: 0.3 (0,0,0,0,1)
+    expected = spark.createDataFrame(
+        [(1, 6, 3, 0.8, 0.9), (2, 6, 1, 0.7, 0.8), (3, 6, 1, 0.3, 0.7), (4, 5, 1, 0.3, 0.3)],
+        "decile int, rows long, events long, min_score double, max_score double",
+    )
+    assertDataFrameEqual(got, expected)
+
+
 def test_calibration_bins(spark):
     df = spark.createDataFrame([(0, 0.05), (1, 0.15), (0, 0.12), (1, 1.0)], "label int, score double")
     got = calibration_table(df, bins=10).select("bin", "rows", "mean_predicted", "observed_rate")

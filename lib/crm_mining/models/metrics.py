@@ -12,7 +12,7 @@ runs in one partition over the distinct scores (at most the rows, and far fewer 
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 
@@ -68,8 +68,8 @@ def gains_table(scored: DataFrame, groups: int = 10) -> DataFrame:
     event_rate, min_score, max_score, capture_rate (share of all events in this decile), gains (cumulative
     capture up to this decile), lift (decile rate / overall rate), cumulative_lift.
     """
-    rank = Window.orderBy(F.col("score").desc(), F.col("label").asc())
-    deciles = scored.select("score", "label", F.ntile(groups).over(rank).alias("decile"))
+    ranked = with_positions(scored.select("score", "label"), F.col("score").desc(), F.col("label").asc())
+    deciles = ranked.select("score", "label", ntile_of_position(groups).alias("decile"))
     per = deciles.groupBy("decile").agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum("label").cast("long").alias("events"),
@@ -92,6 +92,43 @@ def gains_table(scored: DataFrame, groups: int = 10) -> DataFrame:
         (cum_events / total_events).alias("gains"),
         (F.col("events") / F.col("rows") / overall).alias("lift"),
         (cum_events / cum_rows / overall).alias("cumulative_lift"),
+    )
+
+
+def with_positions(df: DataFrame, *order: Column) -> DataFrame:
+    """``df`` with ``position`` (0-based rank in ``order``) and ``row_count``, without a window over all rows.
+
+    ``Window.orderBy`` with no partition moves every row into one task. Here a range-partitioned sort
+    numbers rows within each partition (``monotonically_increasing_id``: partition id in the upper bits);
+    each partition's offset is the row count of the partitions before it, from a table of one row per
+    partition. Rows that tie on ``order`` may swap places, which no aggregate over them can see.
+    """
+    numbered = df.orderBy(*order).withColumn("_id", F.monotonically_increasing_id())
+    numbered = numbered.withColumn("_part", F.shiftright("_id", 33))
+    sizes = numbered.groupBy("_part").agg(F.count(F.lit(1)).alias("_rows"))
+    before = Window.orderBy("_part").rowsBetween(Window.unboundedPreceding, -1)  # one row per partition
+    offsets = sizes.select(
+        "_part",
+        F.coalesce(F.sum("_rows").over(before), F.lit(0)).alias("_offset"),
+        F.sum("_rows").over(Window.partitionBy(F.lit(1))).alias("row_count"),
+    )
+    within = F.col("_id") - F.shiftleft(F.col("_part"), 33)
+    return numbered.join(F.broadcast(offsets), "_part").select(
+        *df.columns, (F.col("_offset") + within).alias("position"), "row_count"
+    )
+
+
+def ntile_of_position(groups: int) -> Column:
+    """SQL ``ntile(groups)`` from ``position`` and ``row_count``: the first ``row_count % groups`` groups
+    hold one row more than the others."""
+    size = F.floor(F.col("row_count") / groups)
+    larger = F.col("row_count") % groups  # groups of size + 1
+    in_larger = larger * (size + 1)
+    return (
+        F.when(F.col("position") < in_larger, F.floor(F.col("position") / (size + 1)))
+        .otherwise(larger + F.floor((F.col("position") - in_larger) / F.greatest(size, F.lit(1))))
+        .cast("int")
+        + 1
     )
 
 
