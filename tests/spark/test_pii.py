@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
+from crm_mining.ingest.validate import bad
 from crm_mining.pii import mask_pii, mask_values
 
 TEXTS = [
@@ -50,5 +51,16 @@ def test_pii_field_values_are_replaced_in_the_landed_record(spark):
             ("C3,,",),
         ],
         "raw string",
+    )
+    assertDataFrameEqual(got, expected)
+
+
+def test_a_detail_quotes_only_the_start_of_a_huge_value(spark):
+    """A 10 MB field was stored twice in quarantine (raw and detail): the detail now quotes 200 characters."""
+    values = spark.createDataFrame([("9" * 5000,), ("abc",)], "amount string")
+    got = values.select(bad("amount", "is not a number", F.col("amount")).alias("detail"))
+    expected = spark.createDataFrame(
+        [("amount is not a number: '" + "9" * 200 + "…'",), ("amount is not a number: 'abc'",)],
+        "detail string",
     )
     assertDataFrameEqual(got, expected)
