@@ -20,6 +20,7 @@ default config. Not a test: timings depend on the machine and its load, which th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -74,14 +75,34 @@ def last_drop(landing: Path) -> Path:
     return drops[-1]
 
 
-def stop_after(until: str | None) -> None:
-    """Make ``run_pipeline`` run the registry's stages up to ``until`` only (a benchmark of the first ones)."""
+def last_job_id(spark) -> int:
+    """The newest Spark job's id. Ids are sequential, so the difference across a stage is its job count
+    (the pipeline sets job descriptions, not job groups, so every job is in the group None)."""
+    return max(spark.sparkContext.statusTracker().getJobIdsForGroup(None), default=-1)
+
+
+def counting_jobs(spark, stage, jobs: dict[str, int]):
+    """``stage`` with a run function that adds its Spark job count to ``jobs[stage.name]``."""
+
+    def run(spark_, config):
+        before = last_job_id(spark)
+        try:
+            return stage.run(spark_, config)
+        finally:
+            jobs[stage.name] = last_job_id(spark) - before
+
+    return dataclasses.replace(stage, run=run)
+
+
+def instrument_stages(spark, until: str | None, jobs: dict[str, int]) -> None:
+    """Make ``run_pipeline`` count each stage's Spark jobs, and run the stages up to ``until`` only."""
     import crm_mining.pipeline as pipeline
 
     stages = pipeline.pipeline_stages()
     names = [s.name for s in stages]
-    if until:
-        pipeline.pipeline_stages = lambda: stages[: names.index(until) + 1]
+    chosen = stages[: names.index(until) + 1] if until else stages
+    counted = [counting_jobs(spark, s, jobs) if s.built else s for s in chosen]
+    pipeline.pipeline_stages = lambda: counted
 
 
 def run_child(name: str, workdir: Path, until: str | None) -> dict:
@@ -111,16 +132,17 @@ def run_child(name: str, workdir: Path, until: str | None) -> dict:
         "load_avg_at_start": load,
     }
     result["session_seconds"] = round(time.monotonic() - started, 1)
-    started = time.monotonic()
+    started, first_job = time.monotonic(), last_job_id(spark)
     generated = generate_lake(spark, config)
     result["generate_seconds"] = round(time.monotonic() - started, 1)
+    jobs = {"generate": last_job_id(spark) - first_job}
     result["transactions"] = generated.get("rows", {}).get("transactions")
     held = last_drop(root / "landing")
     aside = root.parent / "held_back" / held.parent.name / held.name
     aside.parent.mkdir(parents=True)
     held.rename(aside)
     run_id, error = None, None
-    stop_after(until)
+    instrument_stages(spark, until, jobs)
     try:
         run_id = run_pipeline(spark, config)["run_id"]
     except Exception as exc:  # the stage rows below say which stage failed and why
@@ -132,12 +154,16 @@ def run_child(name: str, workdir: Path, until: str | None) -> dict:
         {k: r[k] for k in ("stage", "status", "seconds", "rows_in", "rows_out", "error")}
         for r in rows.where(F.col("stage") != RUN_ROW).orderBy("stage_number").collect()  # a row per stage
     ]
+    for stage in result["stages"]:
+        stage["spark_jobs"] = jobs.get(stage["stage"])
+    result["generate_spark_jobs"] = jobs["generate"]
     aside.rename(held)
-    started = time.monotonic()
+    started, first_job = time.monotonic(), last_job_id(spark)
     daily = ingest_lake(spark, config)
     result["daily_drop"] = {
         "drop": f"{held.parent.name}/{held.name}",
         "seconds": round(time.monotonic() - started, 1),
+        "spark_jobs": last_job_id(spark) - first_job,
         "transactions_written": sum(
             s.get("rows_written", 0) for n, s in daily["sources"].items() if n.startswith("transactions")
         ),
@@ -187,7 +213,12 @@ def stage_cell(result: dict, stage: str) -> str:
     if found is None:
         return "not run"
     status = "" if found["status"] == "succeeded" else f" ({found['status']})"
-    return f"{found['seconds'] or 0:.1f}{status}"
+    return with_jobs(found["seconds"] or 0.0, found.get("spark_jobs")) + status
+
+
+def with_jobs(seconds: float, jobs: int | None) -> str:
+    """Seconds, and the Spark jobs they took: a first run's fixed cost is jobs x per-job latency."""
+    return f"{seconds:.1f}" if not jobs else f"{seconds:.1f} ({jobs} jobs, {seconds / jobs:.2f} s/job)"
 
 
 def total_cell(result: dict, key: str) -> str:
@@ -201,14 +232,14 @@ def markdown(results: list[dict], machine: dict) -> str:
         "# Fixed cost per stage (`scripts/bench_overhead.py`)",
         "",
         f"Machine: {machine['cpus']} CPUs, Python {machine['python']}; each lake in its own process "
-        "(a first run). Seconds per stage; generate is timed directly (the pipeline's own generate step "
-        "then skips).",
+        "(a first run). Seconds per stage, and in brackets the Spark jobs it ran; generate is timed directly "
+        "(the pipeline's own generate step then skips).",
         "",
         row("", [f"{r['lake']} ({r['transactions']:,} txns)" for r in results]),
         "|---|" + "---:|" * len(results),
         row("load average at start", [f"{r['load_avg_at_start'][0]:.2f}" for r in results]),
         row("Spark session", [f"{r['session_seconds']:.1f}" for r in results]),
-        row("generate", [f"{r['generate_seconds']:.1f}" for r in results]),
+        row("generate", [with_jobs(r["generate_seconds"], r.get("generate_spark_jobs")) for r in results]),
         *[row(stage, [stage_cell(r, stage) for r in results]) for stage in stages],
         row(
             f"**session + {', '.join(FIRST_STAGES)}** (goal {GOALS['first_stages_seconds']} s)",
@@ -218,7 +249,10 @@ def markdown(results: list[dict], machine: dict) -> str:
             f"**session + every stage** (goal {GOALS['every_stage_seconds']} s)",
             [total_cell(r, "every_stage_seconds") for r in results],
         ),
-        row("daily drop: incremental ingest", [f"{r['daily_drop']['seconds']:.1f}" for r in results]),
+        row(
+            "daily drop: incremental ingest",
+            [with_jobs(r["daily_drop"]["seconds"], r["daily_drop"].get("spark_jobs")) for r in results],
+        ),
         row("process wall time", [f"{r['process_wall_seconds']:.1f}" for r in results]),
         "",
     ]
