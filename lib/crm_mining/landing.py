@@ -54,6 +54,7 @@ class Field:
     kind: Kind = "text"
     codes: tuple[str, ...] = ()
     required: bool = False  # null -> MISSING_ID for ids, BAD_DATE/BAD_NUMBER for others
+    free_text: bool = False  # typed by a person: may hold PII anywhere (masked in silver and quarantine)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ class Source:
     def pii_columns(self) -> list[str]:
         """Columns kept in bronze only: silver drops them."""
         return [f.name for f in self.fields if f.kind == "pii"]
+
+    @property
+    def may_hold_pii(self) -> bool:
+        """PII columns or free text: a record of this source that does not parse may hold PII anywhere."""
+        return bool(self.pii_columns) or any(f.free_text for f in self.fields)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -200,7 +206,7 @@ SOURCES: tuple[Source, ...] = (
             Field("interaction_ts", "timestamp", required=True),
             Field("kind", "code", INTERACTION_KINDS),
             Field("channel", "code"),
-            Field("text"),
+            Field("text", free_text=True),
         ),
         key=("interaction_id",),
         streams=_one("interactions", "json"),

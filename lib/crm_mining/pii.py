@@ -11,7 +11,9 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+# Anchored and bounded: an unanchored "[...]+@" retries from every character of a long run, which is
+# quadratic (a 10 MB field in a quarantined record would hang its task).
+EMAIL = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}"
 IBAN = r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b"
 # 13 to 19 digits, optionally grouped by spaces or dashes (every card scheme's length).
 CARD = r"\b(?:\d[ -]?){12,18}\d\b"
@@ -19,10 +21,11 @@ CARD = r"\b(?:\d[ -]?){12,18}\d\b"
 # otherwise the digits of "12345678Z" read as a phone number and the letter stays.
 NATIONAL_ID = r"\b\d{8}-?[A-Za-z]\b|\b[XYZxyz]-?\d{7}-?[A-Za-z]\b|\b\d{3}-\d{2}-\d{4}\b"
 # A run of 8+ digits, spaces, dots, dashes and brackets, not starting inside a word or number, and not a
-# date (2025-01-31, 31/01/2025) or an amount (1234567.89): records quote those beside a phone's digits.
+# date (2025-01-31, 31.01.2025, 31/01/25) or an amount (1234567.89) that records and texts quote. The
+# exclusions end where no further digit group follows, so "06.12.34.56.78" and "600.12.34.56" are phones.
 PHONE = (
-    r"(?<![\w.+-])(?!\d{4}-\d{2}-\d{2})(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?!\d+\.\d{1,2}\b)"
-    r"\+?\d[\d ().-]{6,}\d"
+    r"(?<![\w.+-])(?!\d{4}-\d{2}-\d{2})(?!\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}(?![.-]\d)))"
+    r"(?!\d+\.\d{1,2}(?![ ().-]*\d))\+?\d[\d ().-]{6,}\d"
 )
 STREET_WORDS = (
     r"\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carretera|Ronda|Gran V[ií]a|Carrer|Rua)"
@@ -55,10 +58,17 @@ def mask_pii(text: Column) -> Column:
 
 
 def mask_values(raw: Column, pii_values: list[Column]) -> Column:
-    """A landed record (CSV line or JSON text) with the values of its PII fields replaced by ``[pii]``.
+    """A landed record (CSV line or JSON text) with each PII field's value replaced by ``[pii]`` where it
+    stands as a whole field (between commas, quotes or the line's ends).
 
-    Whatever does not parse into fields keeps its PII: pass the result through ``mask_pii`` as well."""
+    Whole fields only: a last name "Mayor" must not eat half of the address "Calle Mayor 12" (which would
+    then no longer match), nor a value "0" every zero of the line. A value written with CSV escapes
+    (doubled quotes) does not match; ``mask_pii`` then sees it as text.
+    """
     for value in pii_values:
         known = F.nullif(F.trim(value), F.lit(""))
-        raw = F.when(known.isNull(), raw).otherwise(F.replace(raw, known, F.lit(PII_VALUE)))
+        # \Q...\E quotes the value; a value holding "\E" itself is split so the quoting survives.
+        quoted = F.concat(F.lit("\\Q"), F.replace(known, F.lit("\\E"), F.lit("\\E\\\\E\\Q")), F.lit("\\E"))
+        field = F.concat(F.lit('(?<=^|[,"])\\s*'), quoted, F.lit('\\s*(?=$|[,"])'))
+        raw = F.when(known.isNull(), raw).otherwise(F.regexp_replace(raw, field, F.lit(PII_VALUE)))
     return raw

@@ -221,3 +221,23 @@ def test_no_landed_pii_value_reaches_silver_ops_or_the_summary(spark, ingested):
     summary = json.dumps(ingested["runs"], default=str)
     found += [("summary", "", v) for v in values if re.search(rf"\b{re.escape(v)}\b", summary)]
     assert found == []
+
+
+def test_quarantine_keeps_the_records_of_sources_without_pii_as_they_landed(spark, ingested):
+    """Masking is for customers, interactions and lines that did not parse: a transaction's amounts, dates
+    and ids are the evidence a steward needs, and a phone rule would take some of them."""
+    got = (
+        ingested["lake"]
+        .read(spark, "ops.quarantine")
+        .where("source = 'transactions' AND reason IN ('ABSURD_AMOUNT', 'FUTURE_DATE', 'MALFORMED_ROW')")
+        .select("reason", "raw")
+    )
+    expected = spark.createDataFrame(
+        [
+            ("ABSURD_AMOUNT", "T5,A1,C1,2025-01-02 10:00:00,5e7,EUR,DEBIT,POS,GROCERY"),
+            ("FUTURE_DATE", "T6,A1,C1,2099-01-01 00:00:00,10.0,EUR,DEBIT,POS,GROCERY"),
+            ("MALFORMED_ROW", "T11,A1,C1,2025-01-02 11:00:00,5.0"),
+        ],
+        "reason string, raw string",
+    )
+    assertDataFrameEqual(got, expected)

@@ -12,6 +12,7 @@ TEXTS = [
     ("email", "write to ann.lee@example.com today", "write to [email] today"),
     ("phone", "call me on +44 20 7946 0958 please", "call me on [phone] please"),
     ("spanish phone", "mi móvil es 612 345 678", "mi móvil es [phone]"),
+    ("dotted phones", "appelez 06.12.34.56.78 ou 600.12.34.56", "appelez [phone] ou [phone]"),
     ("dni", "my DNI is 12345678Z, check it", "my DNI is [idnumber], check it"),
     ("nie", "NIE X1234567L", "NIE [idnumber]"),
     ("ssn", "ssn 123-45-6789", "ssn [idnumber]"),
@@ -22,6 +23,8 @@ TEXTS = [
     ("english address", "I moved to 221B Baker Street last year", "I moved to [address] last year"),
     # What must stay: dates, times, amounts and ids that records and complaints quote.
     ("date and amount", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR"),
+    ("european dates", "from 31.01.2025 to 28-02-25", "from 31.01.2025 to 28-02-25"),
+    ("not an email", "x" * 300 + " @ nothing", "x" * 300 + " @ nothing"),
     ("record ids", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR"),
     ("no pii", "the fee was too high", "the fee was too high"),
 ]  # fmt: skip
@@ -40,6 +43,8 @@ def test_pii_field_values_are_replaced_in_the_landed_record(spark):
             ('C1,Ann,Lee,"1 Main St, Town",ann@example.com', "Ann", "1 Main St, Town"),
             ('{"id": "C2", "name": "Bo", "address": null}', "Bo", None),
             ("C3,,", "", "  "),
+            ('C4,Mayor,"Calle Mayor 12, Madrid"', "Mayor", "Calle Mayor 12, Madrid"),  # whole fields only
+            ("C5,0,2025-01-01", "0", None),
         ],
         "raw string, name string, address string",
     )
@@ -49,6 +54,8 @@ def test_pii_field_values_are_replaced_in_the_landed_record(spark):
             ('C1,[pii],Lee,"[pii]",ann@example.com',),  # the email is left to the free-text rules
             ('{"id": "C2", "name": "[pii]", "address": null}',),
             ("C3,,",),
+            ('C4,[pii],"[pii]"',),
+            ("C5,[pii],2025-01-01",),
         ],
         "raw string",
     )

@@ -237,7 +237,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
             rejected = (
                 write_counted(
                     job,
-                    quarantine.quarantine_rows(classified, source.name, started_at),
+                    quarantine.quarantine_rows(classified, source, started_at),
                     "ops.quarantine",
                     batch_num,
                 )
