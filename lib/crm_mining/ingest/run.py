@@ -121,10 +121,11 @@ def failed_parent(source: Source, failed: dict[str, str]) -> str | None:
 
 
 def ingest_source(
-    spark: SparkSession, config: Config, source: Source, run_id: str
+    spark: SparkSession, config: Config, source: Source, run_id: str, results: list[audit.BatchCounts]
 ) -> list[audit.BatchCounts]:
+    """Run every stream of ``source``, appending each batch's counts to ``results`` as it commits (so a
+    caller still has the batches that committed when a later stream fails)."""
     lake = Lake(config)
-    results: list[audit.BatchCounts] = []
     streams: list[Stream] = bronze.check_landing(spark, lake, source)
     for stream in streams:
         run_stream(BatchJob(spark, config, source, stream, run_id, results))
@@ -193,26 +194,40 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
         if parent := failed_parent(source, failed):
             failed[source.name] = f"not run, because its parent source '{parent}' failed"
             continue
-        started = time.monotonic()
+        started, results = time.monotonic(), []
         try:
-            results = ingest_source(spark, config, source, run_id)
+            ingest_source(spark, config, source, run_id, results)
         except audit.UnbalancedBatch:  # our own accounting is wrong: nothing more may be written
             raise
         except Exception as exc:  # noqa: BLE001 (reported per source below, the run still ends non-zero)
             failed[source.name] = str(exc) if isinstance(exc, CrmMiningError) else first_line(exc)
             log.error("ingest of source '%s' failed: %s", source.name, failed[source.name])
-            continue
+            log.debug("ingest of source '%s' failed", source.name, exc_info=True)
+        # The batches that committed count, also those of a source whose later stream failed.
         summary["sources"][source.name] = summarize(results) | {
             "seconds": round(time.monotonic() - started, 1)
         }
         if source.name == "transactions":
             txn_batches = [r.batch_id for r in results if r.rows_written]
+    try:
+        finish_run(spark, config, run_id, txn_batches, summary)
+    except Exception as exc:
+        if failed:  # the sources' failures are the news; the later error is most likely the same cause
+            raise SourcesFailed(failed) from exc
+        raise
+    if failed:
+        raise SourcesFailed(failed)
+    return summary
+
+
+def finish_run(
+    spark: SparkSession, config: Config, run_id: str, txn_batches: list[str], summary: dict
+) -> None:
+    """After every source: the unread-file report, then OPTIMIZE of the months this run touched."""
+    lake = Lake(config)
     summary["unread_files"] = report_unread_files(spark, lake, run_id, utc_now())
     started = time.monotonic()
     months = touched_months(spark, lake, txn_batches) if config.ingest.optimize else []
     optimize_transactions(spark, lake, months)
     summary["optimized_months"] = months
     summary["optimize_seconds"] = round(time.monotonic() - started, 1)
-    if failed:
-        raise SourcesFailed(failed)
-    return summary

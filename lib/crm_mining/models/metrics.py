@@ -103,6 +103,9 @@ def with_positions(df: DataFrame, *order: Column) -> DataFrame:
     each partition's offset is the row count of the partitions before it, from a table of one row per
     partition. Rows that tie on ``order`` may swap places, which no aggregate over them can see.
     """
+    # ``numbered`` feeds both sides of the join below. Spark plans its sort's shuffle once and reuses it
+    # (spark.sql.exchange.reuse, on by default), so both sides see the same partitions; with reuse off,
+    # a second range sampling could draw other boundaries and positions would repeat or go missing.
     numbered = df.orderBy(*order).withColumn("_id", F.monotonically_increasing_id())
     numbered = numbered.withColumn("_part", F.shiftright("_id", 33))
     sizes = numbered.groupBy("_part").agg(F.count(F.lit(1)).alias("_rows"))
