@@ -3,7 +3,7 @@
 # MAGIC # crm-mining ingest
 # MAGIC Landing -> bronze -> silver Delta tables, with quarantine and audit.
 # MAGIC
-# MAGIC Reads none; writes `bronze.products`, `bronze.customers`, `bronze.accounts`, `bronze.balances`, `bronze.transactions`, `bronze.repayments`, `bronze.interactions`, `silver.products`, `silver.customers`, `silver.accounts`, `silver.balances`, `silver.transactions`, `silver.repayments`, `silver.interactions`, `ops.quarantine`, `ops.ingest_audit`, `ops.unread_files`.
+# MAGIC Reads none; writes `bronze.products`, `bronze.customers`, `bronze.accounts`, `bronze.balances`, `bronze.transactions`, `bronze.repayments`, `bronze.interactions`, `silver.products`, `silver.customers`, `silver.accounts`, `silver.balances`, `silver.transactions`, `silver.repayments`, `silver.interactions`, `ops.quarantine`, `ops.ingest_audit`, `ops.unread_files`, `ops.skipped_files`.
 # MAGIC
 # MAGIC Widgets: `conf` (a YAML path or an environment name, default `databricks`), `lakehouse` (the lake root), `set` (`section.key=value` overrides separated by `;`).
 
@@ -87,3 +87,7 @@ display(lake_table(spark, config, "ops.ingest_audit"))
 # COMMAND ----------
 
 display(lake_table(spark, config, "ops.unread_files"))
+
+# COMMAND ----------
+
+display(lake_table(spark, config, "ops.skipped_files"))

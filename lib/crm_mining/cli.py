@@ -92,11 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"shorthand for --set {shorthand.key}=true",
                 )
             else:
+                placeholder = "TEXT" if shorthand.kind is str else "N"
                 cmd.add_argument(
                     shorthand.flag,
                     type=shorthand.kind,
                     dest=shorthand.key,
-                    help=f"shorthand for --set {shorthand.key}=N",
+                    metavar=placeholder,
+                    help=f"shorthand for --set {shorthand.key}={placeholder}",
                 )
     return parser
 
@@ -106,10 +108,11 @@ def shorthands_of(command: str) -> tuple[Shorthand, ...]:
 
 
 def shorthand_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set`` values are read as YAML: text is quoted (JSON is YAML), so "bad: resent" stays text."""
     return [
-        f"{s.key}={getattr(args, s.key)}"
+        f"{s.key}={json.dumps(value) if s.kind is str else value}"
         for s in shorthands_of(args.command)
-        if getattr(args, s.key) is not None
+        if (value := getattr(args, s.key)) is not None
     ]
 
 

@@ -174,7 +174,11 @@ def local_builder(
 
 # Loggers that repeat a failed job's cause as pages of stack traces: the driver raises the same cause,
 # which the CLI prints as one line. They speak only with --verbose (log4j2.properties turns the JVM's off).
-FAILURE_ECHOES_JVM = ("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager")
+FAILURE_ECHOES_JVM = (
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+    "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution",
+)
 FAILURE_ECHOES_PYTHON = ("DataFrameQueryContextLogger", "SQLQueryContextLogger")
 
 

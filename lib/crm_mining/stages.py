@@ -163,8 +163,13 @@ STAGES: tuple[Stage, ...] = (
             "ops.quarantine",
             "ops.ingest_audit",
             "ops.unread_files",
+            "ops.skipped_files",
         ),
         settings=("ingest",),
+        shorthands=(
+            Shorthand("--skip-file", str, "ingest.skip_file"),
+            Shorthand("--reason", str, "ingest.skip_reason"),
+        ),
         files="reads landing/ files",
     ),
     Stage(

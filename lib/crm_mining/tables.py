@@ -43,6 +43,7 @@ TABLES: dict[str, TableSpec] = {
     "ops.quarantine": TableSpec(("source",), "every rejected row with its reason code, file and batch"),
     "ops.ingest_audit": TableSpec((), "rows read/written/quarantined/duplicates per source and batch"),
     "ops.unread_files": TableSpec((), "landing files ingest did not read, per run, with the reason"),
+    "ops.skipped_files": TableSpec((), "landing files taken out of ingest by --skip-file, with the reason"),
     "gold.interaction_insights": TableSpec(
         (), "per interaction: LDA topic and weight, sentiment score and label, masked text"
     ),

@@ -1,13 +1,19 @@
-"""One source's failure (a corrupt Parquet drop) does not stop the others; a re-delivered file recovers it."""
+"""One source's failure (a corrupt Parquet drop) does not stop the others; a re-delivered file recovers it,
+and `--skip-file` takes a corrupt or deleted planned file out on the record."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
+from crm_mining import CrmMiningError
+from crm_mining.config import Config
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.run import SourcesFailed
 from crm_mining.tables import Lake
@@ -50,3 +56,67 @@ def test_a_corrupt_file_fails_its_source_only_and_a_redelivered_file_recovers_it
         keys("silver.transactions", "txn_id"),
         spark.createDataFrame([("T1",), ("T2",), ("T20",), ("T21",)], "txn_id string"),
     )
+
+
+def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file(spark, config):
+    landing = Path(Lake(config).landing())
+    base_landing(landing)
+    corrupt, deleted = landing / CORRUPT, landing / CORRUPT.replace("2025-01-04", "2025-01-05")
+    for order, path in enumerate((corrupt, deleted), start=1):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"not a parquet file\n" * 40)
+        os.utime(path, (time.time() + 60 * order,) * 2)  # the file source plans files oldest first
+    # One file per micro-batch: the good drop, then each bad file, each in its own batch.
+    one_file = replace(config, ingest=replace(config.ingest, max_files_per_batch=1))
+
+    def skipping(path: Path, reason: str) -> Config:
+        return replace(one_file, ingest=replace(one_file.ingest, skip_file=str(path), skip_reason=reason))
+
+    with pytest.raises(
+        SourcesFailed, match=rf"{corrupt.parent.name}/part-0.parquet: .*is not a Parquet file"
+    ):
+        ingest_lake(spark, one_file)  # and again at every run: the replayed batch holds the same file
+    typo = landing / "transactions/parquet/drop_date=2025-01-09/part-0.parquet"
+    with pytest.raises(
+        CrmMiningError, match="no such file, and stream 'transactions_parquet' never planned it"
+    ):
+        ingest_lake(spark, skipping(typo, "typo"))
+    # Skipping the corrupt file moves it aside; its batch goes on without it, and the next bad file stops it.
+    with pytest.raises(
+        SourcesFailed, match=rf"{deleted.parent.name}/part-0.parquet: .*is not a Parquet file"
+    ):
+        ingest_lake(spark, skipping(corrupt, "corrupt: the sender resends it as a new drop"))
+    deleted.unlink()  # the sender withdrew this one and someone deleted it: the replay says what to do
+    with pytest.raises(
+        SourcesFailed, match=rf"gone from landing, e.g. {deleted}: re-deliver it .*--skip-file {deleted}"
+    ):
+        ingest_lake(spark, one_file)
+    summary = ingest_lake(spark, skipping(deleted, "withdrawn by the sender"))
+
+    moved = landing / "_skipped" / corrupt.relative_to(landing)
+    assert moved.read_bytes() == b"not a parquet file\n" * 40 and not corrupt.exists()
+    assert summary["skipped_file"] == {
+        "file": str(deleted),
+        "stream": "transactions_parquet",
+        "moved_to": None,
+        "bytes": None,
+        "reason": "withdrawn by the sender",
+    }
+    lake = Lake(config)
+    assertDataFrameEqual(
+        lake.read(spark, "ops.skipped_files").drop("run_id", "skipped_at"),
+        spark.createDataFrame(
+            [
+                ("transactions", "transactions_parquet", str(corrupt), str(moved), 760, "corrupt: the sender resends it as a new drop"),
+                ("transactions", "transactions_parquet", str(deleted), None, None, "withdrawn by the sender"),
+            ],
+            "source string, stream string, file string, moved_to string, bytes bigint, reason string",
+        ),
+        checkRowOrder=False,
+    )  # fmt: skip
+    assertDataFrameEqual(
+        lake.read(spark, "silver.transactions").select("txn_id"),
+        spark.createDataFrame([("T1",), ("T2",), ("T20",)], "txn_id string"),
+        checkRowOrder=False,
+    )
+    assert ingest_lake(spark, one_file)["unread_files"] == {}  # nothing left behind, nothing fails any more

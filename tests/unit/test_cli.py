@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crm_mining.cli import COMMANDS, build_parser, main, shorthand_overrides
+from crm_mining.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +61,20 @@ def test_shorthands_become_overrides():
     assert shorthand_overrides(args) == ["generate.customers=300", "generate.months=6"]
     assert shorthand_overrides(build_parser().parse_args(["segment", "--refit"])) == ["segment.refit=True"]
     assert shorthand_overrides(build_parser().parse_args(["segment"])) == []
+
+
+def test_text_shorthands_stay_text_when_read_as_yaml():
+    args = build_parser().parse_args(["ingest", "--skip-file", "/l/x: y.csv", "--reason", "corrupt: resent"])
+    overrides = shorthand_overrides(args)
+    assert overrides == ['ingest.skip_file="/l/x: y.csv"', 'ingest.skip_reason="corrupt: resent"']
+    ingest = load_config(overrides=overrides).ingest
+    assert (ingest.skip_file, ingest.skip_reason) == ("/l/x: y.csv", "corrupt: resent")
+
+
+def test_a_skipped_file_without_a_reason_stops_before_spark(capsys):
+    assert main(["ingest", "--skip-file", "/lake/landing/accounts/x.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crm-mining ingest: error: 'ingest.skip_file' needs 'ingest.skip_reason'")
 
 
 def test_console_script_and_job_scripts_are_thin_entry_points():

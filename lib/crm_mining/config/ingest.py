@@ -28,10 +28,19 @@ class IngestSettings:
     # per-file work on the driver (file list, CSV headers); a larger backlog runs as several batches.
     max_files_per_batch: int = field(default=1000, metadata={"min": 1})
     optimize: bool = True
+    # One landing file to take out of ingest for good, and why (`crm-mining ingest --skip-file PATH
+    # --reason TEXT`): it moves to landing/_skipped/ and is recorded in ops.skipped_files. For a corrupt
+    # file, or one deleted after its stream planned it (the stream would fail on it at every run).
+    skip_file: str | None = None
+    skip_reason: str | None = None
 
     def validate(self, path: str) -> None:
         """Rates must be usable before anything is written: a bad rate used to fail at the silver write,
-        after bronze had committed."""
+        after bronze had committed. A skipped file needs its reason: the record is the rows' only account."""
+        if self.skip_file and not (self.skip_reason or "").strip():
+            raise ConfigError(
+                f"'{path}.skip_file' needs '{path}.skip_reason' (--reason TEXT): ops.skipped_files records why"
+            )
         bad = {code: rate for code, rate in self.fx_rates.items() if not rate > 0}
         if bad:
             raise ConfigError(f"'{path}.fx_rates' must all be > 0; got {bad}")

@@ -19,7 +19,7 @@ from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.generate.accounts import accounts_frame, current_balance, monthly_frame, repayments_frame
 from crm_mining.generate.customers import customer_id, customers_frame
-from crm_mining.generate.files import HadoopFs
+from crm_mining.generate.files import LandingFs
 from crm_mining.generate.interactions import interaction_truth, interactions_frame
 from crm_mining.generate.landing import SPECS, land_all, record_counts, source_records
 from crm_mining.generate.transactions import customer_months, transactions_frame
@@ -74,7 +74,7 @@ def generate_lake(spark: SparkSession, config: Config) -> dict:
         log.info("generate.enabled is false: landing files at %s are the bank's own; not generating", landing)
         return {"skipped": True, "reason": "generate.enabled is false"}
     check_window_in_the_past(config)
-    fs = HadoopFs(spark, landing)
+    fs = LandingFs(spark, landing)
     wanted = wanted_settings(config)
     manifest_path = lake.truth("manifest.json")
     previous = fs.read_text(spark, manifest_path) if fs.exists(manifest_path) else None
@@ -110,7 +110,7 @@ def materialise(df: DataFrame, path: str) -> DataFrame:
     return df.sparkSession.read.parquet(path)
 
 
-def build_lake(spark: SparkSession, config: Config, fs: HadoopFs, lake: Lake) -> dict:
+def build_lake(spark: SparkSession, config: Config, fs: LandingFs, lake: Lake) -> dict:
     settings = config.generate
     landing, work = lake.landing(), lake.truth("_work")
     months = months_frame(spark, settings)

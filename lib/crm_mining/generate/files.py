@@ -1,4 +1,4 @@
-"""File-system helpers through Hadoop's FileSystem API (works for local, HDFS and cloud paths).
+"""Writing the landing files through Hadoop's FileSystem API (``crm_mining.hadoop_fs``).
 
 Spark names its output files ``part-<uuid>``; the landing zone wants stable names, so files are
 written to a staging folder partitioned by their target path and then renamed.
@@ -8,41 +8,13 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
+
+from crm_mining.hadoop_fs import HadoopFs
 
 
-class HadoopFs:
-    """Thin wrapper over ``org.apache.hadoop.fs.FileSystem`` for one root path."""
-
-    def __init__(self, spark: SparkSession, root: str):
-        self.jvm = spark.sparkContext._jvm
-        self.conf = spark.sparkContext._jsc.hadoopConfiguration()
-        self.fs = self.path(root).getFileSystem(self.conf)
-
-    def path(self, text: str):
-        return self.jvm.org.apache.hadoop.fs.Path(text)
-
-    def exists(self, text: str) -> bool:
-        return bool(self.fs.exists(self.path(text)))
-
-    def has_files(self, text: str) -> bool:
-        return self.exists(text) and len(self.fs.listStatus(self.path(text))) > 0
-
-    def delete(self, text: str) -> None:
-        if self.exists(text):
-            self.fs.delete(self.path(text), True)
-
-    def write_text(self, text: str, content: str) -> None:
-        stream = self.fs.create(self.path(text), True)
-        try:
-            stream.write(bytearray(content.encode("utf-8")))
-        finally:
-            stream.close()
-
-    def read_text(self, spark: SparkSession, text: str) -> str | None:
-        if not self.exists(text):
-            return None
-        return spark.read.text(text, wholetext=True).first()[0]
+class LandingFs(HadoopFs):
+    """HadoopFs plus moving Spark's ``part-*`` output files to stable landing names."""
 
     def move_partitions(self, staging: str, dest_root: str) -> list[str]:
         """Rename each ``staging/file=<rel path>/part-*`` to ``dest_root/<rel path>``; return the paths.
@@ -53,18 +25,16 @@ class HadoopFs:
         for status in self.fs.globStatus(self.path(f"{staging}/file=*/part-*")):
             part = status.getPath()
             relative = unquote(part.getParent().getName().removeprefix("file="))
-            target = self.path(f"{dest_root.rstrip('/')}/{relative}")
-            self.fs.mkdirs(target.getParent())
-            self.fs.delete(target, False)
-            if not self.fs.rename(part, target):
-                raise OSError(f"could not move {part} to {target}")
+            target = f"{dest_root.rstrip('/')}/{relative}"
+            self.delete(target)
+            self.move(part.toString(), target)
             moved.append(relative)
         self.delete(staging)
         return sorted(moved)
 
 
 def write_text_files(
-    lines: DataFrame, fs: HadoopFs, dest_root: str, staging: str, partitions: int
+    lines: DataFrame, fs: LandingFs, dest_root: str, staging: str, partitions: int
 ) -> list[str]:
     """Write ``lines`` (file, order, line) as text files named by ``file`` under ``dest_root``.
 
@@ -83,7 +53,7 @@ def write_text_files(
 
 
 def write_parquet_files(
-    rows: DataFrame, fs: HadoopFs, dest_root: str, staging: str, partitions: int, sort_by: str
+    rows: DataFrame, fs: LandingFs, dest_root: str, staging: str, partitions: int, sort_by: str
 ) -> list[str]:
     """Write ``rows`` (a ``file`` column plus data columns) as one Parquet file per ``file`` value."""
     (

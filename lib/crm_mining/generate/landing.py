@@ -18,7 +18,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
 from crm_mining.generate.bad_records import SourceSpec, as_strings, forced_keys, inject, serialise
-from crm_mining.generate.files import HadoopFs, write_parquet_files, write_text_files
+from crm_mining.generate.files import LandingFs, write_parquet_files, write_text_files
 from crm_mining.generate.window import days_frame, months_frame
 from crm_mining.landing import REASON_CODES, source, stream
 
@@ -124,7 +124,7 @@ def land_text(
     files: DataFrame,
     spec: SourceSpec,
     settings: GenerateSettings,
-    fs: HadoopFs,
+    fs: LandingFs,
     root: str,
     partitions: int,
     forced: list[str],
@@ -146,7 +146,7 @@ def land_parquet(
     records: DataFrame,
     spec: SourceSpec,
     settings: GenerateSettings,
-    fs: HadoopFs,
+    fs: LandingFs,
     root: str,
     partitions: int,
     forced: list[str],
@@ -170,7 +170,7 @@ def products_frame(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame(rows, ", ".join(f"{c} string" for c in source("products").columns))
 
 
-def land_products(spark: SparkSession, fs: HadoopFs, root: str) -> list[str]:
+def land_products(spark: SparkSession, fs: LandingFs, root: str) -> list[str]:
     products = products_frame(spark)
     header = ",".join(source("products").columns)
     lines = products.select(
@@ -264,7 +264,7 @@ def record_counts(sources: dict[str, tuple[DataFrame, DataFrame | None, int]]) -
 def land_all(
     spark: SparkSession,
     settings: GenerateSettings,
-    fs: HadoopFs,
+    fs: LandingFs,
     root: str,
     sources: dict[str, tuple[DataFrame, DataFrame | None, int]],
 ) -> dict[str, Landed]:

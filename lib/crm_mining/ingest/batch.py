@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
+from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
 from crm_mining.landing import Source, Stream
@@ -180,6 +183,27 @@ def count_batch(classified: DataFrame) -> tuple[dict[str | None, int], int]:
     return {row.reason: int(row.n) for row in rows}, sum(int(row.merged) for row in rows)
 
 
+def local_path(path: str) -> str:
+    """``file:///x%20y``, ``file:/x y`` and ``/x y`` are the same local file."""
+    return re.sub(r"^file:/+", "/", unquote(path))
+
+
+def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
+    """Stop when a file the stream planned for this batch is gone from landing before bronze took its
+    lines: Spark reads a missing planned file as empty, so its rows would vanish without a word. Once
+    bronze has them (a retried batch), the landing file is no longer needed. The file being skipped
+    (``ingest.skip_file``) is gone on purpose and on the record."""
+    planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
+    skipped = local_path(job.config.ingest.skip_file or "")
+    gone = [f for f in planned if local_path(f) != skipped and not bronze.still_landed(job.spark, f)]
+    if gone and own_commit(job, f"bronze.{job.source.name}", batch_num) is None:
+        raise CrmMiningError(
+            f"{len(gone)} file(s) of batch {batch_id} are gone from landing, e.g. {local_path(gone[0])}: "
+            f"re-deliver it under the same name, or take it out on the record with "
+            f"'crm-mining ingest --skip-file {local_path(gone[0])} --reason TEXT'"
+        )
+
+
 def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.BatchCounts:
     spark, lake, source = job.spark, job.lake, job.source
     started_at = utc_now()
@@ -191,6 +215,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         return timed(spark, timings, name, f"ingest {batch_id}")
 
     with step("bronze"):
+        check_planned_files(job, batch_num, batch_id)
         landed = bronze.with_ingest_metadata(
             bronze.bronze_input(spark, batch, job.stream), batch_id, started_at
         )

@@ -9,6 +9,7 @@ Whether such drifted records reach silver is decided later (``ingest.allow_schem
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
@@ -30,6 +31,38 @@ def path_exists(spark: SparkSession, path: str) -> bool:
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return bool(fs.exists(hadoop_path))
+
+
+def landed_path(spark: SparkSession, uri: str):
+    """Hadoop Path and FileSystem of a ``source_file`` URI (percent-encoded, as Spark writes it)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(uri))
+    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def still_landed(spark: SparkSession, uri: str) -> bool:
+    path, fs = landed_path(spark, uri)
+    return bool(fs.exists(path))
+
+
+def planned_files(spark: SparkSession, lake: Lake, stream: Stream, batch_num: int) -> list[str]:
+    """The files the stream's checkpoint planned for micro-batch ``batch_num`` (its ``sources`` log: one
+    JSON line per file, in ``<n>`` or, every tenth batch, the compacted ``<n>.compact``), read on the
+    driver: the list is bounded by ``ingest.max_files_per_batch``, the compacted one by the files landed."""
+    jvm = spark.sparkContext._jvm
+    folder = lake.checkpoint(f"ingest/{stream.name}") + "/sources/0"
+    for name in (str(batch_num), f"{batch_num}.compact"):
+        path = jvm.org.apache.hadoop.fs.Path(f"{folder}/{name}")
+        fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        if fs.exists(path):
+            reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(path), "UTF-8"))
+            try:
+                lines = iter(reader.readLine, None)
+                entries = [json.loads(line) for line in lines if line.startswith("{")]
+            finally:
+                reader.close()
+            return [e["path"] for e in entries if e.get("batchId") == batch_num]
+    return []
 
 
 def check_landing(spark: SparkSession, lake: Lake, source: Source) -> list[Stream]:
@@ -80,6 +113,8 @@ def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream) -> DataF
     if stream.fmt != "parquet":
         return batch
     files = batch_files(batch)
+    if not files:  # the batch's only files were skipped (ingest.skip_file): nothing to read
+        return batch
     try:
         frame = spark.read.format("parquet").option("mergeSchema", "true").load(files)
     except Exception as exc:  # Spark's own message names the file; keep its first line

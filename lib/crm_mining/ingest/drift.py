@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
-from crm_mining.ingest.bronze import batch_files
+from crm_mining.ingest.bronze import batch_files, landed_path, still_landed
 from crm_mining.landing import Source
 
 CORRUPT = "_corrupt_record"
@@ -89,17 +89,28 @@ def csv_layouts(bronze: DataFrame, source: Source) -> dict[str, list[str]]:
     spark = bronze.sparkSession
     layouts = {}
     for file in batch_files(bronze):
-        line = first_line(spark, file)
+        line = (
+            first_line(spark, file) if still_landed(spark, file) else header_in_bronze(bronze, file, source)
+        )
         if line is not None and header_cells(line)[0] in source.columns:
             layouts[file] = header_cells(line)
     return layouts
 
 
+def header_in_bronze(bronze: DataFrame, file: str, source: Source) -> str | None:
+    """The header line of a file that left the landing zone after bronze took its lines (a retention
+    clean-up, or a file removed after a crash between the bronze and silver commits): bronze kept it.
+    Only for such files: it scans the batch's lines."""
+    lines = bronze.where((F.col("source_file") == file) & is_header(source))
+    first = lines.orderBy("record_id").select("value").first()
+    return None if first is None else first.value
+
+
 def first_line(spark: SparkSession, uri: str) -> str | None:
     """The first line of a file (any Hadoop filesystem), or None when it is empty."""
     jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(uri))
-    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).open(path)
+    path, fs = landed_path(spark, uri)
+    stream = fs.open(path)
     try:
         return jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8")).readLine()
     finally:

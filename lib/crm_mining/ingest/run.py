@@ -12,15 +12,19 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F  # noqa: N812
+from pyspark.sql.types import StructType
 
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
-from crm_mining.ingest import audit, bronze, quarantine, silver
+from crm_mining.ingest import audit, bronze, quarantine, silver, skip
 from crm_mining.ingest.batch import BatchJob, utc_now, write_audit
+from crm_mining.ingest.skip import missing_files_ignored, skip_file, skipped_stream
 from crm_mining.ingest.unread import report_unread_files
 from crm_mining.landing import SOURCES, Source, Stream
 from crm_mining.tables import Lake
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def ensure_tables(spark: SparkSession, lake: Lake) -> None:
-    """Create silver, quarantine and audit tables with their NOT NULL and CHECK constraints (idempotent)."""
+    """Create silver, quarantine, audit and skipped-file tables with their NOT NULL and CHECK constraints (idempotent)."""
     tables = [
         (f"silver.{s.name}", silver.schema(s.name), silver.not_null(s.name), silver.SILVER[s.name].checks)
         for s in SOURCES
@@ -37,6 +41,7 @@ def ensure_tables(spark: SparkSession, lake: Lake) -> None:
     tables += [
         ("ops.quarantine", quarantine.schema(), quarantine.NOT_NULL, {}),
         ("ops.ingest_audit", audit.schema(), audit.NOT_NULL, {}),
+        (skip.TABLE, StructType.fromDDL(skip.DDL), skip.NOT_NULL, {}),
     ]
     for name, schema, not_null, checks in tables:
         if not lake.exists(
@@ -58,18 +63,22 @@ def run_stream(job: BatchJob) -> None:
 
     max_files = job.config.ingest.max_files_per_batch
     frame = bronze.read_landing_stream(job.spark, job.lake, job.source, job.stream, max_files)
-    query = (
-        frame.writeStream.foreachBatch(on_batch)
-        .option("checkpointLocation", job.lake.checkpoint(f"ingest/{job.stream.name}"))
-        .trigger(availableNow=True)
-        .queryName(f"ingest_{job.stream.name}")
-        .start()
-    )
+    skipping = skipped_stream(job.lake, job.config.ingest.skip_file) == job.stream.name
     try:
-        query.awaitTermination()
+        with missing_files_ignored(job.spark, skipping):
+            query = (
+                frame.writeStream.foreachBatch(on_batch)
+                .option("checkpointLocation", job.lake.checkpoint(f"ingest/{job.stream.name}"))
+                .trigger(availableNow=True)
+                .queryName(f"ingest_{job.stream.name}")
+                .start()
+            )
+            query.awaitTermination()
     except StreamingQueryException as exc:
         if failures and isinstance(failures[0], CrmMiningError):
             raise failures[0] from None
+        if race := lost_race(exc):
+            raise ConcurrentRun(f"ingest of '{job.stream.name}'", race) from None
         where = failed_file(exc) or bronze.landing_folder(job.lake, job.stream)
         why = root_cause(exc) or first_line(exc)
         raise CrmMiningError(f"ingest of '{job.stream.name}' failed reading {where}: {why}") from None
@@ -100,16 +109,64 @@ def root_cause(exc: BaseException) -> str | None:
     return match.group(1).strip() if match else None
 
 
+# How Delta's optimistic concurrency and Spark's checkpoint log name a commit that lost a race with
+# another writer of the same table or checkpoint (another ingest of the same lake at the same time).
+LOST_RACE = re.compile(
+    r"\b(DELTA_CONCURRENT_[A-Z_]+|DELTA_METADATA_CHANGED|DELTA_PROTOCOL_CHANGED|CONCURRENT_STREAM_LOG_UPDATE"
+    r"|CONCURRENT_QUERY|Concurrent(?:Append|DeleteRead|DeleteDelete|Transaction|Write)Exception"
+    r"|MetadataChangedException|ProtocolChangedException)\b"
+)
+
+
+def lost_race(exc: BaseException) -> str | None:
+    """The error class or exception that says another run wrote the same table at the same time, if any."""
+    match = LOST_RACE.search(str(exc))
+    return match.group(1) if match else None
+
+
+class ConcurrentRun(CrmMiningError):
+    """Another ingest of the same lake committed first. Every commit is idempotent per batch (txnAppId)
+    and every stream resumes from its checkpoint, so nothing is counted twice and a rerun is safe."""
+
+    def __init__(self, what: str, race: str):
+        super().__init__(
+            f"{what} stopped: another run wrote the same tables at the same time ({race}). Nothing was "
+            f"written twice; a rerun is safe once the other run has finished."
+        )
+
+
+@contextmanager
+def concurrent_runs_named(what: str) -> Iterator[None]:
+    """Turn a lost race inside the block into ``ConcurrentRun``; other errors pass unchanged."""
+    try:
+        yield
+    except CrmMiningError:
+        raise
+    except Exception as exc:
+        if race := lost_race(exc):
+            raise ConcurrentRun(what, race) from None
+        raise
+
+
 class SourcesFailed(CrmMiningError):
     """Some sources failed; the others were ingested. The message names each failed source and why."""
 
     def __init__(self, failed: dict[str, str]):
         self.failed = failed
-        lines = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        lines = "; ".join(f"{name}: {why.rstrip('.')}" for name, why in failed.items())
         super().__init__(
             f"{len(failed)} of {len(SOURCES)} sources not ingested ({lines}). The other sources were "
             f"ingested; a rerun after the fix picks up where each failed source stopped."
         )
+
+
+def describe(exc: BaseException, what: str) -> str:
+    """One line for a failure: our own message, a lost race with a concurrent run, or Spark's first line."""
+    if isinstance(exc, CrmMiningError):
+        return str(exc)
+    if race := lost_race(exc):
+        return str(ConcurrentRun(what, race))
+    return first_line(exc)
 
 
 def failed_parent(source: Source, failed: dict[str, str]) -> str | None:
@@ -184,8 +241,14 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     run_id = uuid.uuid4().hex
     for source in SOURCES:  # fail before touching any table when a landing folder is missing
         bronze.check_landing(spark, lake, source)
-    ensure_tables(spark, lake)
+    skipped_stream(lake, config.ingest.skip_file)  # a path no stream reads fails here, before any write
+    with concurrent_runs_named("ingest's table set-up"):
+        ensure_tables(spark, lake)
     summary: dict = {"run_id": run_id, "sources": {}}
+    if config.ingest.skip_file:
+        summary["skipped_file"] = skip_file(
+            spark, lake, config.ingest.skip_file, config.ingest.skip_reason, run_id
+        )
     txn_batches: list[str] = []
     failed: dict[str, str] = {}
     for source in SOURCES:
@@ -200,7 +263,7 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
         except audit.UnbalancedBatch:  # our own accounting is wrong: nothing more may be written
             raise
         except Exception as exc:  # noqa: BLE001 (reported per source below, the run still ends non-zero)
-            failed[source.name] = str(exc) if isinstance(exc, CrmMiningError) else first_line(exc)
+            failed[source.name] = describe(exc, f"ingest of '{source.name}'")
             log.error("ingest of source '%s' failed: %s", source.name, failed[source.name])
             log.debug("ingest of source '%s' failed", source.name, exc_info=True)
         # The batches that committed count, also those of a source whose later stream failed.
@@ -210,7 +273,8 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
         if source.name == "transactions":
             txn_batches = [r.batch_id for r in results if r.rows_written]
     try:
-        finish_run(spark, config, run_id, txn_batches, summary)
+        with concurrent_runs_named("ingest's unread-file report and OPTIMIZE"):
+            finish_run(spark, config, run_id, txn_batches, summary)
     except Exception as exc:
         if failed:  # the sources' failures are the news; the later error is most likely the same cause
             raise SourcesFailed(failed) from exc

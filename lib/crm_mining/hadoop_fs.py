@@ -1,0 +1,50 @@
+"""File-system helpers through Hadoop's FileSystem API (local, HDFS and cloud paths alike), shared by the
+stages that move files: generate (the landing zone) and ingest (skipped landing files)."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+
+class HadoopFs:
+    """Thin wrapper over ``org.apache.hadoop.fs.FileSystem`` for one root path."""
+
+    def __init__(self, spark: SparkSession, root: str):
+        self.jvm = spark.sparkContext._jvm
+        self.conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self.fs = self.path(root).getFileSystem(self.conf)
+
+    def path(self, text: str):
+        return self.jvm.org.apache.hadoop.fs.Path(text)
+
+    def exists(self, text: str) -> bool:
+        return bool(self.fs.exists(self.path(text)))
+
+    def has_files(self, text: str) -> bool:
+        return self.exists(text) and len(self.fs.listStatus(self.path(text))) > 0
+
+    def delete(self, text: str) -> None:
+        if self.exists(text):
+            self.fs.delete(self.path(text), True)
+
+    def write_text(self, text: str, content: str) -> None:
+        stream = self.fs.create(self.path(text), True)
+        try:
+            stream.write(bytearray(content.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def read_text(self, spark: SparkSession, text: str) -> str | None:
+        if not self.exists(text):
+            return None
+        return spark.read.text(text, wholetext=True).first()[0]
+
+    def length(self, text: str) -> int:
+        return int(self.fs.getFileStatus(self.path(text)).getLen())
+
+    def move(self, source: str, target: str) -> None:
+        """Rename ``source`` to ``target`` (creating its folder); a rename is atomic on HDFS and local disks."""
+        destination = self.path(target)
+        self.fs.mkdirs(destination.getParent())
+        if not self.fs.rename(self.path(source), destination):
+            raise OSError(f"could not move {source} to {target}")
