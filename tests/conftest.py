@@ -27,6 +27,24 @@ def config(tmp_path) -> Config:
 
 
 @pytest.fixture(scope="session")
+def base_ingested(spark, tmp_path_factory) -> dict:
+    """``helpers.landing_files.base_landing`` (valid records plus one bad record of every kind), ingested
+    once: {"config", "lake", "runs": [its summary]}. For the modules that only read it (test_ingest) or
+    copy its landing files and compare with its tables (test_ingest_crash)."""
+    from pathlib import Path
+
+    from crm_mining.ingest import ingest_lake
+    from crm_mining.tables import Lake
+    from helpers.landing_files import base_landing
+
+    config = load_config(
+        overrides=["spark.master=local[2]"], lakehouse=str(tmp_path_factory.mktemp("base") / "lakehouse")
+    )
+    base_landing(Path(Lake(config).landing()))
+    return {"config": config, "lake": Lake(config), "runs": [ingest_lake(spark, config)]}
+
+
+@pytest.fixture(scope="session")
 def sample_lake(spark, tmp_path_factory) -> Config:
     """A small generated lake run through generate, ingest, features and lifecycle, built once per session.
 

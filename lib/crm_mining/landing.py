@@ -28,7 +28,7 @@ REASON_CODES = (
 )  # fmt: skip
 # A record gets the first code that applies, in this order; the row checks come before the key checks.
 ROW_REASONS = (
-    "SCHEMA_DRIFT", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
+    "SCHEMA_DRIFT", "BAD_ENCODING", "MALFORMED_ROW", "MISSING_ID", "BAD_NUMBER", "BAD_DATE",
     "UNKNOWN_CODE", "NEGATIVE_AMOUNT", "ABSURD_AMOUNT", "FUTURE_DATE", "DATE_TOO_OLD",
 )  # fmt: skip
 REASON_PRECEDENCE = (*ROW_REASONS, "DUPLICATE", "NEAR_DUPLICATE", "ORPHAN")

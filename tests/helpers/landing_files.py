@@ -20,7 +20,7 @@ def customer(cid: str, join_date: str = "2024-05-01", birth: str = "1980-02-03")
             "+34 600 111 222", "X123", "1 Main St, Town", "ann@example.com"]  # fmt: skip
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str] | str]) -> None:
+def write_csv(path: Path, header: list[str], rows: list[list[str] | str], encoding: str = "utf-8") -> None:
     """Rows are cell lists (quoted when they hold a comma) or raw lines written as they are."""
     path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -29,7 +29,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str] | str]) -> Non
             return row
         return ",".join(f'"{c}"' if "," in c else c for c in row)
 
-    path.write_text("\n".join([",".join(header), *map(line, rows)]) + "\n")
+    path.write_text("\n".join([",".join(header), *map(line, rows)]) + "\n", encoding=encoding)
 
 
 def write_json_lines(path: Path, rows: list[dict | str]) -> None:

@@ -13,7 +13,6 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
-from crm_mining.config import load_config
 from crm_mining.ingest import batch as batch_module
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.audit import UnbalancedBatch
@@ -35,12 +34,9 @@ EXPECTED_QUARANTINE = [
 
 
 @pytest.fixture(scope="module")
-def ingested(spark, tmp_path_factory):
-    """One lake, one run (Spark is slow on this machine, so the tests share it)."""
-    root = tmp_path_factory.mktemp("ingest")
-    config = load_config(overrides=["spark.master=local[2]"], lakehouse=str(root / "lakehouse"))
-    base_landing(Path(Lake(config).landing()))
-    return {"config": config, "lake": Lake(config), "runs": [ingest_lake(spark, config)]}
+def ingested(base_ingested):
+    """One lake, one run, shared with test_ingest_crash (conftest): these tests only read it."""
+    return base_ingested
 
 
 def test_every_bad_record_kind_gets_its_reason_code(spark, ingested):

@@ -19,15 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
-from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812
-from pyspark.sql.types import StringType
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.config import load_config
 from crm_mining.ingest import ingest_lake
 from crm_mining.tables import Lake
-from helpers.landing_files import base_landing
+from helpers.lake_compare import comparable
 
 CRASHING_STREAM = "transactions_csv"
 BOUNDARIES = {
@@ -37,8 +35,6 @@ BOUNDARIES = {
     "audit": "ops.ingest_audit",
 }
 COMPARED = ("bronze.transactions", "silver.transactions", "ops.quarantine", "ops.ingest_audit")
-# Wall-clock columns: no two runs share them.
-VOLATILE = ("ingested_at", "ingest_date", "quarantined_at", "started_at", "finished_at", "run_id")
 
 CHILD = """
 import os, signal, sys
@@ -109,20 +105,11 @@ def crash_ingest(lakehouse: Path, table_prefix: str) -> None:
     assert child.returncode == -signal.SIGKILL, f"the child did not crash where asked:\n{err[-3000:]}"
 
 
-def comparable(df: DataFrame, lakehouse: Path) -> DataFrame:
-    """The table without wall-clock columns, with file paths (in any text column) relative to the lake."""
-    df = df.drop(*VOLATILE)
-    text = [f.name for f in df.schema.fields if isinstance(f.dataType, StringType)]
-    return df.withColumns({c: F.replace(c, F.lit(str(lakehouse)), F.lit("<lake>")) for c in text})
-
-
 @pytest.fixture(scope="module")
-def clean_run(spark, tmp_path_factory):
-    lakehouse = tmp_path_factory.mktemp("clean") / "lakehouse"
-    config = load_config(overrides=["spark.master=local[2]"], lakehouse=str(lakehouse))
-    base_landing(Path(Lake(config).landing()))
-    ingest_lake(spark, config)
-    return lakehouse, config
+def clean_run(base_ingested):
+    """The uninterrupted run to compare with (conftest's, shared with test_ingest): its lake and config."""
+    config = base_ingested["config"]
+    return Path(config.lake.root), config
 
 
 def assert_tables_equal_the_clean_run(spark, lakehouse: Path, clean_run) -> None:

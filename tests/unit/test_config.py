@@ -61,6 +61,8 @@ def test_overrides_and_lakehouse_apply():
         ("ingest.fx_rates={EUR: 1.0, USD: -1}", "must all be > 0; got {'USD': -1.0}"),
         ("ingest.base_currency=CHF", "'ingest.base_currency' = 'CHF' has no rate in 'ingest.fx_rates'"),
         ("ingest.base_currency=usd", "'ingest.fx_rates' of the base currency USD must be 1.0"),
+        ("ingest.encodings={customers: UTF-16}", "'ingest.encodings' must be one of UTF-8, ISO-8859-1; got"),
+        ("ingest.encodings={clients: ISO-8859-1}", "'ingest.encodings' names no source: ['clients']"),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_allowed(override, message):

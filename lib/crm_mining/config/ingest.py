@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from crm_mining.config.validate import ConfigError
+
+# Encodings a landing text file may have: each byte sequence of a line maps back to its bytes, so lines
+# split on "\n" are whole characters (UTF-16 would not be), and Spark's decode() knows them.
+TEXT_ENCODINGS = ("UTF-8", "ISO-8859-1")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,13 @@ class IngestSettings:
     # per-file work on the driver (file list, CSV headers); a larger backlog runs as several batches.
     max_files_per_batch: int = field(default=1000, metadata={"min": 1})
     optimize: bool = True
+    # plain: silver and gold carry the bank's own customer_id. token: HMAC-SHA256 of it, keyed by the
+    # environment variable token_key_env (never a file); see crm_mining.tokens and docs/ingest.md.
+    customer_key: Literal["plain", "token"] = "plain"
+    token_key_env: str = "CRM_MINING_TOKEN_KEY"
+    # Text encoding of a source's CSV/JSON files, by source name, when it is not UTF-8 (ISO-8859-1 is the
+    # one other supported). A line that is not valid UTF-8 in a UTF-8 source is quarantined as BAD_ENCODING.
+    encodings: dict[str, str] = field(default_factory=dict)
     # One landing file to take out of ingest for good, and why (`crm-mining ingest --skip-file PATH
     # --reason TEXT`): it moves to landing/_skipped/ and is recorded in ops.skipped_files. For a corrupt
     # file, or one deleted after its stream planned it (the stream would fail on it at every run).
@@ -37,6 +49,14 @@ class IngestSettings:
     def validate(self, path: str) -> None:
         """Rates must be usable before anything is written: a bad rate used to fail at the silver write,
         after bronze had committed. A skipped file needs its reason: the record is the rows' only account."""
+        from crm_mining.landing import SOURCES  # late: the contract module needs no config at import
+
+        unknown = sorted(set(self.encodings) - {s.name for s in SOURCES})
+        if unknown:
+            raise ConfigError(f"'{path}.encodings' names no source: {unknown}")
+        bad = {name: enc for name, enc in self.encodings.items() if enc.upper() not in TEXT_ENCODINGS}
+        if bad:
+            raise ConfigError(f"'{path}.encodings' must be one of {', '.join(TEXT_ENCODINGS)}; got {bad}")
         if self.skip_file and not (self.skip_reason or "").strip():
             raise ConfigError(
                 f"'{path}.skip_file' needs '{path}.skip_reason' (--reason TEXT): ops.skipped_files records why"

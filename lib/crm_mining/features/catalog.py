@@ -49,7 +49,13 @@ def feature_catalog(
     the complaints stage's) names the complaint topic share columns."""
     c = FeatureColumn
     cols = [
-        c("customer_id", "string", "key", "customer surrogate key (no PII)", key=True),
+        c(
+            "customer_id",
+            "string",
+            "key",
+            "the bank's own customer id, or its HMAC token with ingest.customer_key: token (docs/ingest.md)",
+            key=True,
+        ),
         c(
             "snapshot_date",
             "date",

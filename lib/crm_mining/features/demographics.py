@@ -1,4 +1,4 @@
-"""Demographics from silver.customers (already PII-free: surrogate customer_id, birth_year, categories)."""
+"""Demographics from silver.customers (already PII-free: customer_id (the bank's own, or a token), birth_year, categories)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
 from crm_mining.landing import Source, Stream
 from crm_mining.logs import timed
 from crm_mining.tables import Lake
+from crm_mining.tokens import customer_token, token_key
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +136,20 @@ def pinned(job: BatchJob, name: str, batch_num: int | None = None) -> DataFrame:
 
 
 def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
+    """The batch's bronze rows as the contract's string columns (``drift``), ``customer_id`` tokenised
+    when ``ingest.customer_key`` is ``token`` (before validation: duplicate and orphan checks compare
+    tokens with the tokens in silver)."""
     allow = job.config.ingest.allow_schema_merge
     if job.stream.fmt == "csv":
-        return drift.records_from_csv(bronze_batch, job.source, allow)
-    if job.stream.fmt == "json":
-        return drift.records_from_json(bronze_batch, job.source, allow)
-    return drift.records_from_parquet(bronze_batch, job.source, allow)
+        recs = drift.records_from_csv(bronze_batch, job.source, allow)
+    elif job.stream.fmt == "json":
+        recs = drift.records_from_json(bronze_batch, job.source, allow)
+    else:
+        recs = drift.records_from_parquet(bronze_batch, job.source, allow)
+    if job.config.ingest.customer_key == "token" and "customer_id" in recs.columns:
+        key = token_key(job.config.ingest.token_key_env)
+        recs = recs.withColumn("customer_id", customer_token(F.col("customer_id"), key))
+    return recs
 
 
 def with_parent(job: BatchJob, df: DataFrame) -> DataFrame:
@@ -183,6 +192,11 @@ def count_batch(classified: DataFrame) -> tuple[dict[str | None, int], int]:
     return {row.reason: int(row.n) for row in rows}, sum(int(row.merged) for row in rows)
 
 
+def encoding_of(config: Config, source: Source) -> str:
+    """The configured text encoding of ``source``'s files (``ingest.encodings``), UTF-8 by default."""
+    return config.ingest.encodings.get(source.name, "UTF-8")
+
+
 def local_path(path: str) -> str:
     """``file:///x%20y``, ``file:/x y`` and ``/x y`` are the same local file."""
     return re.sub(r"^file:/+", "/", unquote(path))
@@ -217,7 +231,9 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
     with step("bronze"):
         check_planned_files(job, batch_num, batch_id)
         landed = bronze.with_ingest_metadata(
-            bronze.bronze_input(spark, batch, job.stream), batch_id, started_at
+            bronze.bronze_input(spark, batch, job.stream, encoding_of(job.config, source)),
+            batch_id,
+            started_at,
         )
         append_once(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
     with step("layout"):

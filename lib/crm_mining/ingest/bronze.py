@@ -105,13 +105,30 @@ def batch_files(df: DataFrame) -> list[str]:
     return sorted(row.source_file for row in df.select("source_file").distinct().collect())
 
 
-def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream) -> DataFrame:
+def decoded_lines(lines: DataFrame, encoding: str) -> DataFrame:
+    """Text lines as characters, with ``invalid_utf8``. Spark's text source keeps a line's bytes as they
+    are, so a Latin-1 line would be stored as invalid UTF-8 (other Delta readers then fail on the table)
+    or garbled to U+FFFD. A source with a configured encoding is decoded with it; in a UTF-8 source, a line
+    that is not valid UTF-8 is decoded byte for byte as ISO-8859-1 (every byte kept, readable anywhere)
+    and flagged, and validation quarantines it as BAD_ENCODING."""
+    raw_bytes = F.col("value").cast("binary")  # a string's bytes as landed, valid or not
+    if encoding.upper() != "UTF-8":
+        text, invalid = F.decode(raw_bytes, encoding), F.lit(False)
+    else:
+        invalid = ~F.is_valid_utf8("value")
+        text = F.when(invalid, F.decode(raw_bytes, "ISO-8859-1")).otherwise(F.col("value"))
+    columns = [c for c in lines.columns if c != "value"]
+    return lines.select(text.alias("value"), *columns, invalid.alias("invalid_utf8"))
+
+
+def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream, encoding: str = "UTF-8") -> DataFrame:
     """The micro-batch's records as they landed, with ``source_file``.
 
-    Parquet: every column of the batch's files (mergeSchema, so a new column is kept).
+    CSV and JSON: the lines decoded (``decoded_lines``). Parquet: every column of the batch's files
+    (mergeSchema, so a new column is kept).
     """
     if stream.fmt != "parquet":
-        return batch
+        return decoded_lines(batch, encoding)
     files = batch_files(batch)
     if not files:  # the batch's only files were skipped (ingest.skip_file): nothing to read
         return batch

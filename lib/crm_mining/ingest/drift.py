@@ -2,8 +2,9 @@
 
 Output of every ``records_from_*`` function: the source's columns (strings), ``source_file``, ``batch_id``,
 ``ingested_at``, ``record_id``, ``raw`` (the record as it landed), ``malformed`` (boolean), ``drift`` (why a drifted
-record is rejected, naming the column and file; null otherwise) and ``drift_merged`` (the same text when
-``ingest.allow_schema_merge`` let the record through; null otherwise).
+record is rejected, naming the column and file; null otherwise), ``drift_merged`` (the same text when
+``ingest.allow_schema_merge`` let the record through; null otherwise) and ``invalid_utf8`` (a text line
+that was not valid UTF-8: validation quarantines it as BAD_ENCODING).
 
 Drift rules: a file with a column the contract does not know is merged or rejected per
 ``allow_schema_merge``; a CSV file missing a contract column is always rejected (nothing to merge).
@@ -44,6 +45,16 @@ class FileDrift:
         return allow_schema_merge and not self.missing
 
 
+def text_lines(bronze: DataFrame) -> DataFrame:
+    """The bronze columns the CSV and JSON parsers use, and ``invalid_utf8`` (bronze.decoded_lines)."""
+    return bronze.select(*TEXT_COLUMNS, invalid_utf8(bronze).alias("invalid_utf8"))
+
+
+def invalid_utf8(df: DataFrame) -> Column:
+    """Lines written before decoded_lines flagged them, and Parquet rows, have no flag: not invalid."""
+    return F.coalesce(F.col("invalid_utf8"), F.lit(False)) if "invalid_utf8" in df.columns else F.lit(False)
+
+
 def output(
     df: DataFrame, source: Source, raw: Column, malformed: Column, drift: Column, merged: Column
 ) -> DataFrame:
@@ -57,6 +68,7 @@ def output(
         malformed.alias("malformed"),
         drift.alias("drift"),
         merged.alias("drift_merged"),
+        invalid_utf8(df).alias("invalid_utf8"),
     )
 
 
@@ -140,7 +152,7 @@ def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool
     Each line is parsed once into ``_p`` (contract layout) and, for a drifted file whose new columns may be
     merged, once more by its own header into ``_p<i>``; fields are then taken from the matching struct.
     """
-    bronze = bronze.select(*TEXT_COLUMNS)
+    bronze = text_lines(bronze)
     layouts = csv_layouts(bronze, source)
     drifts = csv_drifts(layouts, source)
     merged = [d for d in drifts if d.mergeable(allow_schema_merge)]
@@ -172,7 +184,7 @@ def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool
 # -- JSON lines ------------------------------------------------------------------------------------
 def records_from_json(bronze: DataFrame, source: Source, allow_schema_merge: bool) -> DataFrame:
     """JSON lines -> records. A line that is not a JSON object is malformed; unknown keys are drift."""
-    bronze = bronze.select(*TEXT_COLUMNS)
+    bronze = text_lines(bronze)
     schema = ", ".join(f"`{c}` string" for c in source.columns) + f", `{CORRUPT}` string"
     parsed = F.from_json("value", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
     keys = F.json_object_keys("value")

@@ -28,6 +28,7 @@ from crm_mining.ingest.skip import missing_files_ignored, skip_file, skipped_str
 from crm_mining.ingest.unread import report_unread_files
 from crm_mining.landing import SOURCES, Source, Stream
 from crm_mining.tables import Lake
+from crm_mining.tokens import token_key
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,8 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
     for source in SOURCES:  # fail before touching any table when a landing folder is missing
         bronze.check_landing(spark, lake, source)
     skipped_stream(lake, config.ingest.skip_file)  # a path no stream reads fails here, before any write
+    if config.ingest.customer_key == "token":
+        token_key(config.ingest.token_key_env)  # a missing key fails here, before any write
     with concurrent_runs_named("ingest's table set-up"):
         ensure_tables(spark, lake)
     summary: dict = {"run_id": run_id, "sources": {}}

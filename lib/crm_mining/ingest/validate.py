@@ -1,7 +1,7 @@
 """Records (strings) -> typed, conformed records with a reason code for each one that fails.
 
 Rules run in a fixed priority; a record gets the first reason that applies (``reason`` null = valid):
-SCHEMA_DRIFT (a drifted file's rows would also look malformed), MALFORMED_ROW, MISSING_ID, BAD_NUMBER, BAD_DATE, UNKNOWN_CODE, NEGATIVE_AMOUNT,
+SCHEMA_DRIFT (a drifted file's rows would also look malformed), BAD_ENCODING, MALFORMED_ROW, MISSING_ID, BAD_NUMBER, BAD_DATE, UNKNOWN_CODE, NEGATIVE_AMOUNT,
 ABSURD_AMOUNT, FUTURE_DATE, then DUPLICATE (key seen earlier in the batch or already in silver),
 NEAR_DUPLICATE (transactions only) and ORPHAN (unknown parent account or customer).
 """
@@ -159,7 +159,8 @@ def with_row_checks(
     if source.pii_columns:  # the PII fields leave here, so their values leave the raw record here too
         records = records.withColumn("raw", mask_values(F.col("raw"), [F.col(c) for c in source.pii_columns]))
     records = records.withColumn("row_ref", row_ref(source))
-    others = [c for c in records.columns if c not in source.columns and c not in ("malformed", "drift")]
+    flags = ("malformed", "drift", "invalid_utf8")
+    others = [c for c in records.columns if c not in source.columns and c not in flags]
     # Typed values first, in their own columns: the checks then refer to them instead of parsing each
     # value again in every branch of the reason's CASE WHEN (that made this step about 8x slower).
     staged = records.select("*", *[typed(f, F.col(f.name), rules).alias(typed_name(f)) for f in fields])
@@ -171,6 +172,14 @@ def with_row_checks(
         currency_col = F.lit(None)
     checks = [
         Check("SCHEMA_DRIFT", F.col("drift").isNotNull(), F.col("drift")),
+        Check(
+            "BAD_ENCODING",
+            F.col("invalid_utf8"),
+            F.lit(
+                f"line is not valid UTF-8 (raw holds its bytes read as ISO-8859-1); if '{source.name}' files "
+                f"come in another encoding, set ingest.encodings.{source.name}"
+            ),
+        ),
         Check("MALFORMED_ROW", F.col("malformed"), F.lit("line does not parse as a record of this source")),
     ]
     for f in fields:

@@ -1,0 +1,62 @@
+"""Tokenised customer keys (ingest.customer_key: token): HMAC-SHA256 as Python's hmac computes it, and an
+ingest whose silver tables equal the plain run's with every customer_id replaced by its token."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pyspark.sql import functions as F  # noqa: N812
+from pyspark.testing import assertDataFrameEqual
+
+from crm_mining import CrmMiningError
+from crm_mining.ingest import ingest_lake
+from crm_mining.tables import Lake
+from crm_mining.tokens import customer_token
+from helpers.landing_files import base_landing
+
+KEY = "test-only key, not a secret"
+
+
+def reference(key: str, customer_id: str) -> str:
+    return hmac.new(key.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+
+
+def test_tokens_are_rfc_2104_hmac_sha256_and_empty_ids_stay_empty(spark):
+    ids = spark.createDataFrame([("C1",), (" C3 ",), ("Ñandú-7",), ("",), (None,)], "customer_id string")
+    long_key = "k" * 100  # longer than SHA-256's block: hashed first, as RFC 2104 says
+    for key in (KEY, long_key):
+        got = ids.select(customer_token(F.col("customer_id"), key.encode()).alias("t"))
+        want = [
+            (reference(key, "C1"),),
+            (reference(key, "C3"),),
+            (reference(key, "Ñandú-7"),),
+            ("",),
+            (None,),
+        ]
+        assertDataFrameEqual(got, spark.createDataFrame(want, "t string"), checkRowOrder=True)
+
+
+def test_a_token_run_is_the_plain_run_with_tokens_for_customer_ids(spark, config, base_ingested, monkeypatch):
+    tokens = replace(config, ingest=replace(config.ingest, customer_key="token"))
+    base_landing(Path(Lake(tokens).landing()))
+    monkeypatch.delenv("CRM_MINING_TOKEN_KEY", raising=False)
+    with pytest.raises(CrmMiningError, match="environment variable CRM_MINING_TOKEN_KEY is empty or not set"):
+        ingest_lake(spark, tokens)
+    assert not Lake(tokens).exists(spark, "silver.customers")  # stopped before any write
+
+    monkeypatch.setenv("CRM_MINING_TOKEN_KEY", KEY)
+    ingest_lake(spark, tokens)
+
+    plain, tokenised = base_ingested["lake"], Lake(tokens)
+    for table in ("silver.customers", "silver.accounts", "silver.transactions", "silver.interactions"):
+        want = plain.read(spark, table).drop("ingested_at", "source_file")
+        rows = [r.asDict() | {"customer_id": reference(KEY, r.customer_id)} for r in want.collect()]
+        assertDataFrameEqual(
+            tokenised.read(spark, table).drop("ingested_at", "source_file"),
+            spark.createDataFrame(rows, want.schema),
+            checkRowOrder=False,
+        )
