@@ -9,6 +9,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
@@ -62,10 +64,18 @@ def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file
     landing = Path(Lake(config).landing())
     base_landing(landing)
     corrupt, deleted = landing / CORRUPT, landing / CORRUPT.replace("2025-01-04", "2025-01-05")
+    # The first bad file types 'amount' as double (the contract: every column a string), the second is
+    # not Parquet at all.
+    row = dict(
+        zip(TXN_COLUMNS, txn("T30", "A3", "2025-01-04 09:00:00", "3", "GBP", "CREDIT", "C3"), strict=True)
+    )
+    corrupt.parent.mkdir(parents=True)
+    pq.write_table(pa.table({c: [12.5 if c == "amount" else v] for c, v in row.items()}), corrupt)
+    deleted.parent.mkdir(parents=True)
+    deleted.write_bytes(b"not a parquet file\n" * 40)
     for order, path in enumerate((corrupt, deleted), start=1):
-        path.parent.mkdir(parents=True)
-        path.write_bytes(b"not a parquet file\n" * 40)
         os.utime(path, (time.time() + 60 * order,) * 2)  # the file source plans files oldest first
+    typed_bytes = corrupt.read_bytes()
     # One file per micro-batch: the good drop, then each bad file, each in its own batch.
     one_file = replace(config, ingest=replace(config.ingest, max_files_per_batch=1))
 
@@ -73,7 +83,8 @@ def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file
         return replace(one_file, ingest=replace(one_file.ingest, skip_file=str(path), skip_reason=reason))
 
     with pytest.raises(
-        SourcesFailed, match=rf"{corrupt.parent.name}/part-0.parquet: .*is not a Parquet file"
+        SourcesFailed,
+        match=rf"{corrupt.parent.name}/part-0.parquet of 'transactions_parquet': column 'amount' is double",
     ):
         ingest_lake(spark, one_file)  # and again at every run: the replayed batch holds the same file
     typo = landing / "transactions/parquet/drop_date=2025-01-09/part-0.parquet"
@@ -94,7 +105,7 @@ def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file
     summary = ingest_lake(spark, skipping(deleted, "withdrawn by the sender"))
 
     moved = landing / "_skipped" / corrupt.relative_to(landing)
-    assert moved.read_bytes() == b"not a parquet file\n" * 40 and not corrupt.exists()
+    assert moved.read_bytes() == typed_bytes and not corrupt.exists()
     assert summary["skipped_file"] == {
         "file": str(deleted),
         "stream": "transactions_parquet",
@@ -107,7 +118,7 @@ def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file
         lake.read(spark, "ops.skipped_files").drop("run_id", "skipped_at"),
         spark.createDataFrame(
             [
-                ("transactions", "transactions_parquet", str(corrupt), str(moved), 760, "corrupt: the sender resends it as a new drop"),
+                ("transactions", "transactions_parquet", str(corrupt), str(moved), len(typed_bytes), "corrupt: the sender resends it as a new drop"),
                 ("transactions", "transactions_parquet", str(deleted), None, None, "withdrawn by the sender"),
             ],
             "source string, stream string, file string, moved_to string, bytes bigint, reason string",

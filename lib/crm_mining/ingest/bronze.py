@@ -13,6 +13,7 @@ import json
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
+from pyspark.sql.types import NullType, StringType
 
 from crm_mining import CrmMiningError
 from crm_mining.landing import Source, Stream
@@ -121,6 +122,26 @@ def decoded_lines(lines: DataFrame, encoding: str) -> DataFrame:
     return lines.select(text.alias("value"), *columns, invalid.alias("invalid_utf8"))
 
 
+def typed_column_check(spark: SparkSession, stream: Stream, files: list[str]) -> None:
+    """Raise naming the first file and column typed other than string: the contract types every Parquet
+    column as string, and a typed one cannot be merged into bronze's string column (Delta would name the
+    column but not the file, and a mixed batch fails naming a good file). One schema read per file, on
+    the failure path only; files that cannot be read at all are left to Spark's own error."""
+    for file in files:
+        try:
+            fields = spark.read.parquet(file).schema.fields
+        except Exception:  # noqa: BLE001 (not a Parquet file: the caller reports Spark's error)
+            continue
+        for field in fields:
+            if not isinstance(field.dataType, StringType | NullType):
+                raise CrmMiningError(
+                    f"Parquet landing file {file} of '{stream.name}': column '{field.name}' is "
+                    f"{field.dataType.simpleString()}, but the landing contract types every column as string; "
+                    f"re-deliver it under the same name with string columns, or skip it "
+                    f"(crm-mining ingest --skip-file PATH --reason TEXT)"
+                )
+
+
 def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream, encoding: str = "UTF-8") -> DataFrame:
     """The micro-batch's records as they landed, with ``source_file``.
 
@@ -135,11 +156,14 @@ def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream, encoding
     try:
         frame = spark.read.format("parquet").option("mergeSchema", "true").load(files)
     except Exception as exc:  # Spark's own message names the file; keep its first line
+        typed_column_check(spark, stream, files)  # two files typing one column differently
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CrmMiningError(
             f"cannot read the Parquet landing files of '{stream.name}' ({len(files)} files, "
             f"first {files[0]}): {first}"
         ) from None
+    if any(not isinstance(f.dataType, StringType | NullType) for f in frame.schema.fields):
+        typed_column_check(spark, stream, files)
     return frame.select("*", F.col("_metadata.file_path").alias("source_file"))
 
 
