@@ -2,14 +2,16 @@
 
 Spark's file source plans a micro-batch's files (its checkpoint's ``sources`` log) before it reads them,
 and a rerun replays a planned batch with the same files. So a corrupt file fails its stream at every
-run, and deleting it does not help: the replay then fails on FileNotFoundException. Skipping a file:
+run, and deleting it does not help: the replay stops naming the gone file (``batch.check_planned_files``;
+Spark itself would read it as empty and lose its rows without a word). Skipping a file:
 
 - moves it to ``landing/_skipped/<its landing path>``, kept as evidence; names starting with ``_`` are
   never listed, so no stream and no unread-file report sees it there;
 - records it in ``ops.skipped_files`` (file, stream, bytes, reason, run): the account of its rows, which
   reach no table;
-- runs its stream in this ingest with ``spark.sql.files.ignoreMissingFiles``, so the planned batch goes on
-  without it. Only that stream: a file vanishing from another stream still fails it.
+- lets the planned batch go on without it: the planned-file check passes over it, and its stream runs
+  with ``spark.sql.files.ignoreMissingFiles`` in this ingest. Only that stream and that file: another
+  file gone from a stream still stops it.
 
 A file already deleted is recorded the same way, if its stream planned it; a path that neither exists
 nor was planned is an error (most likely a typo).
