@@ -8,7 +8,7 @@ pipeline: setup
 	.venv/bin/crm-mining pipeline $(ARGS)
 
 test: setup lint
-	.venv/bin/pytest $(ARGS)
+	.venv/bin/pytest -n 2 --dist loadgroup --no-loadscope-reorder $(ARGS)
 
 lint: setup
 	.venv/bin/ruff check lib tests jobs scripts notebooks

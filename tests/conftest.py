@@ -6,6 +6,33 @@ import pytest
 
 from crm_mining.config import Config, load_config
 
+# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). Every user of the shared
+# 400-customer lake runs on one worker, so it is built once; every other module runs whole on one worker,
+# so its module fixtures are built once, except the modules below, whose fixtures are cheap and whose
+# tests are long, so they spread across both. The largest units go first (longest-first balances best).
+SHARED_LAKE_GROUP = "sample_lake"
+SPREAD_PER_TEST = ("test_ingest_crash.py",)
+LARGEST_FIRST = (SHARED_LAKE_GROUP, "test_standalone_cluster.py", "test_ingest_crash.py", "test_notebooks.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    modules_on_the_shared_lake = {
+        item.path.name for item in items if SHARED_LAKE_GROUP in getattr(item, "fixturenames", ())
+    }
+    for item in items:
+        name = item.path.name
+        if name in modules_on_the_shared_lake:
+            item.add_marker(pytest.mark.xdist_group(SHARED_LAKE_GROUP))
+        elif name not in SPREAD_PER_TEST:
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
+
+    def rank(item) -> int:
+        group = SHARED_LAKE_GROUP if item.path.name in modules_on_the_shared_lake else item.path.name
+        return LARGEST_FIRST.index(group) if group in LARGEST_FIRST else len(LARGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order
+
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
