@@ -119,21 +119,24 @@ def base_landing(root: Path) -> None:
 def landing_records(root: Path) -> dict[str, int]:
     """Records per source in a landing folder, counted straight from the files (not by ingest).
 
-    CSV: lines after the header; JSON lines: lines; Parquet: rows. The source is the first folder
-    under ``root`` (``transactions/csv/drop_date=.../x.csv`` belongs to transactions).
+    The source is the first folder under ``root`` (``transactions/csv/drop_date=.../x.csv`` belongs to
+    transactions); see ``file_records`` for what a record is.
     """
     counts: dict[str, int] = {}
     for path in sorted(root.rglob("*")):
         parts = path.relative_to(root).parts
         if not path.is_file() or any(part.startswith((".", "_")) for part in parts):
             continue  # checksums, markers and staging folders are not landed data
-        source_name = parts[0]
-        if path.suffix == ".parquet":
-            n = pq.ParquetFile(path).metadata.num_rows
-        else:
-            # Lines end as Hadoop's line reader ends them: \n, \r or \r\n.
-            data = path.read_bytes().rstrip(b"\r\n")
-            lines = len(re.split(rb"\r\n|\r|\n", data)) if data else 0
-            n = lines - (1 if path.suffix == ".csv" else 0)
-        counts[source_name] = counts.get(source_name, 0) + n
+        counts[parts[0]] = counts.get(parts[0], 0) + file_records(path)
     return counts
+
+
+def file_records(path: Path) -> int:
+    """CSV: lines after the header; JSON lines: lines; Parquet: rows."""
+    if path.suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    # Lines end as Hadoop's line reader ends them: \n, \r or \r\n. Only the last line's end is not a
+    # record: "a\n" is one line, "a\n\n" two (the second empty, and quarantined as such).
+    data = path.read_bytes()
+    lines = len(re.split(rb"\r\n|\r|\n", re.sub(rb"(\r\n|\r|\n)\Z", b"", data, count=1))) if data else 0
+    return lines - (1 if path.suffix == ".csv" else 0)

@@ -147,7 +147,8 @@ def parse_csv(value: Column, columns: list[str]) -> Column:
 
 
 def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool) -> DataFrame:
-    """CSV lines -> records. Header lines are not records; a row with the wrong cell count is malformed.
+    """CSV lines -> records. Header lines are not records; a row with the wrong cell count, or a blank line,
+    is malformed.
 
     Each line is parsed once into ``_p`` (contract layout) and, for a drifted file whose new columns may be
     merged, once more by its own header into ``_p<i>``; fields are then taken from the matching struct.
@@ -175,7 +176,8 @@ def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool
         rows,
         source,
         raw=F.col("value"),
-        malformed=cell(CORRUPT).isNotNull(),
+        # from_csv reads a blank line as a record of nulls, not as a corrupt one: it holds no cells at all
+        malformed=cell(CORRUPT).isNotNull() | (F.col("value") == ""),
         drift=per_file(drifts, merged=False, allow=allow_schema_merge),
         merged=per_file(drifts, merged=True, allow=allow_schema_merge),
     )
