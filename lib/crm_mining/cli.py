@@ -14,6 +14,7 @@ import sys
 
 from crm_mining import CrmMiningError, NotBuiltYet
 from crm_mining.config import load_config
+from crm_mining.lakehouse_check import check_lakehouse_writable
 from crm_mining.logs import setup_logging
 from crm_mining.stages import SIZE, STAGES, Shorthand, Stage, StageFunction
 
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         job = resolve(args.command)
         config = load_config(args.conf, args.overrides + shorthand_overrides(args), args.lakehouse)
+        check_lakehouse_writable(config)
         from crm_mining.session import get_spark  # imported late: --help and config errors need no JVM
 
         spark = get_spark(config, verbose=args.verbose)

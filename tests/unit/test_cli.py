@@ -90,16 +90,40 @@ def test_console_script_and_job_scripts_are_thin_entry_points():
         assert f'main(["{job.stem}", *sys.argv[1:]])' in job.read_text()
 
 
-def test_unexpected_errors_are_one_line_unless_verbose(monkeypatch, capsys):
+def test_unexpected_errors_are_one_line_unless_verbose(monkeypatch, capsys, tmp_path):
     import crm_mining.session
 
     def broken_session(config, verbose=False):
         raise RuntimeError("gateway exploded\nJava stack line 1\nJava stack line 2")
 
     monkeypatch.setattr(crm_mining.session, "get_spark", broken_session)
-    assert main(["features"]) == 1
+    lakehouse = ["--lakehouse", str(tmp_path / "lakehouse")]
+    assert main(["features", *lakehouse]) == 1
     err = capsys.readouterr().err
     assert "crm-mining features: unexpected RuntimeError: gateway exploded\n" in err
     assert "Java stack line" not in err and "--verbose" in err
     with pytest.raises(RuntimeError, match="gateway exploded"):
-        main(["features", "--verbose"])
+        main(["features", "--verbose", *lakehouse])
+
+
+def test_a_lakehouse_that_is_a_file_stops_before_spark_naming_it(tmp_path, capsys):
+    lakehouse = tmp_path / "lakehouse.txt"
+    lakehouse.write_text("not a folder")
+    assert main(["generate", "--lakehouse", str(lakehouse)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"crm-mining generate: error: lakehouse folder {lakehouse} cannot be made: "
+        f"{lakehouse} is a file, not a folder"
+    )
+    assert main(["features", "--lakehouse", str(lakehouse / "inside")]) == 2
+    assert f"{lakehouse} is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_a_lakehouse_that_cannot_be_written_stops_before_spark_naming_it(capsys):
+    # sysfs refuses new folders even to root, whom a chmod would not stop: a real unwritable place.
+    assert main(["generate", "--lakehouse", "/sys/crm-mining-lakehouse"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        "crm-mining generate: error: lakehouse folder /sys/crm-mining-lakehouse cannot be written: "
+    ), err
+    assert len(err.splitlines()) == 1
