@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -16,9 +15,9 @@ from crm_mining import CrmMiningError
 from crm_mining.ingest import batch as batch_module
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.audit import UnbalancedBatch
-from crm_mining.landing import source as landing_source
-from crm_mining.tables import TABLES, Lake
+from crm_mining.tables import Lake
 from helpers.landing_files import base_landing, landing_records
+from helpers.pii_scan import landed_pii_values, pii_in_tables
 
 EXPECTED_QUARANTINE = [
     ("customers", "MISSING_ID"), ("customers", "BAD_DATE"), ("customers", "MALFORMED_ROW"), ("customers", "DUPLICATE"),
@@ -183,37 +182,12 @@ def test_missing_landing_folder_is_named(spark, config):
         ingest_lake(spark, config)
 
 
-def landed_pii_values(landing: Path) -> set[str]:
-    """Every PII field value of the landed customer files, read with Python's csv module (not by ingest),
-    plus the phone numbers and emails typed into the landed interaction texts."""
-    values: set[str] = set()
-    pii = landing_source("customers").pii_columns
-    for path in Path(landing, "customers").glob("*.csv"):
-        with path.open(newline="") as f:
-            for row in csv.DictReader(f):
-                values |= {row[c].strip() for c in pii if row.get(c) and row[c].strip()}
-    for path in Path(landing, "interactions").glob("*.json"):
-        for line in path.read_text().splitlines():
-            text = json.loads(line).get("text", "")
-            values |= set(re.findall(r"\S+@\S+|\+\d[\d ]{8,}\d", text))
-    return values
-
-
 def test_no_landed_pii_value_reaches_silver_ops_or_the_summary(spark, ingested):
     """The scan the data-protection officer would run: every string column of every silver and ops table."""
     lake = ingested["lake"]
     values = landed_pii_values(Path(lake.landing()))
     assert {"+34 600 111 222", "ann@example.com", "1 Main St, Town", "Ann", "+44 20 7946 0958"} <= values
-    # Short values (first names) as whole words, so "Ann" does not match "Annual"; the rest as substrings.
-    patterns = [rf"\b{re.escape(v)}\b" if len(v) < 5 else re.escape(v) for v in sorted(values)]
-    found = []
-    for name in (t for t in TABLES if not t.startswith("bronze.") and lake.exists(spark, t)):
-        df = lake.read(spark, name)
-        for column in (f.name for f in df.schema.fields if f.dataType.simpleString() == "string"):
-            hit = F.lit(False)
-            for pattern in patterns:
-                hit = hit | F.col(column).rlike(pattern)
-            found += [(name, column, r[0]) for r in df.where(hit).select(column).limit(3).collect()]
+    found = pii_in_tables(spark, lake, values)
     summary = json.dumps(ingested["runs"], default=str)
     found += [("summary", "", v) for v in values if re.search(rf"\b{re.escape(v)}\b", summary)]
     assert found == []

@@ -24,6 +24,7 @@ from crm_mining.stages import stage as registered_stage
 from crm_mining.tables import Lake
 from helpers.databricks import Dbutils, Display
 from helpers.landing_files import landing_records
+from helpers.pii_scan import landed_pii_values, pii_in_files, pii_in_tables
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
@@ -135,6 +136,21 @@ def test_ingest_notebook_rerun_adds_nothing(runs):
         for r in audit.groupBy("source").agg(F.sum("rows_read").alias("rows_read")).collect()
     }
     assert read == landing_records(Path(Lake(namespace["config"]).landing()))
+
+
+def test_no_landed_pii_value_reaches_a_table_or_file_beyond_bronze(spark, runs, lakehouse):
+    """#12: a whole pipeline on a generated lake with bad records (malformed customer lines included). Every
+    PII value that landed is looked for in every silver, gold and ops table, and in every text file the
+    run left under the lakehouse: the run summaries, the report, the models' metadata, the Delta logs
+    (whose statistics quote column values) and the checkpoints."""
+    values = landed_pii_values(lakehouse / "landing")
+    assert len(values) > 3 * 120 and any("@" in v for v in values)  # ids, phones, emails, addresses, names
+    lake = Lake(runs["00_pipeline.py"]["config"])
+    assert pii_in_tables(spark, lake, values) == []
+    assert pii_in_files(lakehouse, values) == []
+    # The same scans do find them where they may be: bronze, and the landing files.
+    assert pii_in_tables(spark, lake, values, tables=["bronze.customers"])
+    assert pii_in_files(lakehouse, values, skip=("bronze",))
 
 
 def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
