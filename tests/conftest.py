@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from crm_mining.config import Config, load_config
+
+# pytest-xdist workers run under `python -c` (execnet), whose __main__ has no __file__ and no spec; then
+# pyspark.sql.connect (which mlflow imports) takes itself for a doctest run and sys.exit(0)s when Spark
+# Connect's optional packages are missing. Give the worker's __main__ a file name.
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
 
 # `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). Every user of the shared
 # 400-customer lake runs on one worker, so it is built once; every other module runs whole on one worker,

@@ -14,7 +14,6 @@ import sys
 
 from crm_mining import CrmMiningError, NotBuiltYet
 from crm_mining.config import load_config
-from crm_mining.lakehouse_check import check_lakehouse_writable
 from crm_mining.logs import setup_logging
 from crm_mining.stages import SIZE, STAGES, Shorthand, Stage, StageFunction
 
@@ -130,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         job = resolve(args.command)
         config = load_config(args.conf, args.overrides + shorthand_overrides(args), args.lakehouse)
-        check_lakehouse_writable(config)
+        from crm_mining.lakehouse_check import check_lakehouse_writable  # imports pyspark: not for --help
         from crm_mining.session import get_spark  # imported late: --help and config errors need no JVM
+
+        check_lakehouse_writable(config)
 
         spark = get_spark(config, verbose=args.verbose)
         summary = job(spark, config)
