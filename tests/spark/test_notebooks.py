@@ -9,6 +9,7 @@ the same lake, as a person re-running one notebook would.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from crm_mining.stages import stage as registered_stage
 from crm_mining.tables import Lake
 from helpers.databricks import Dbutils, Display
 from helpers.landing_files import landing_records
-from helpers.pii_scan import landed_pii_values, pii_in_files, pii_in_tables
+from helpers.pii_scan import landed_pii_values, pii_in_files, pii_in_tables, pii_in_text
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
@@ -67,11 +68,35 @@ def lakehouse(tmp_path_factory) -> Path:
 
 # What a resumed run must reproduce: the lake's results, not its run bookkeeping.
 COMPARED = ("silver.", "gold.", "ops.quarantine")
-FAILING_STAGE = "cube"
+FAILING_STAGE = "features"
+
+
+class Recorded(logging.Handler):
+    """Every crm_mining log line, formatted as the console shows it."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
 
 
 @pytest.fixture(scope="module")
-def runs_and_reference(spark, lakehouse):
+def pipeline_log():
+    """The log lines of every notebook run of this module, at every level (the PII scan reads them)."""
+    logger, handler = logging.getLogger("crm_mining"), Recorded()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler.lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def runs_and_reference(spark, lakehouse, pipeline_log):
     """Every notebook's namespace, and the lake's fingerprints right after the overview's pipeline run."""
     widgets = {"conf": "local", "lakehouse": str(lakehouse), "set": LAKE}
     first, *others = sorted(NOTEBOOKS.glob("*.py"))
@@ -138,16 +163,20 @@ def test_ingest_notebook_rerun_adds_nothing(runs):
     assert read == landing_records(Path(Lake(namespace["config"]).landing()))
 
 
-def test_no_landed_pii_value_reaches_a_table_or_file_beyond_bronze(spark, runs, lakehouse):
+def test_no_landed_pii_value_reaches_a_table_a_file_or_the_log_beyond_bronze(
+    spark, runs, lakehouse, pipeline_log
+):
     """#12: a whole pipeline on a generated lake with bad records (malformed customer lines included). Every
-    PII value that landed is looked for in every silver, gold and ops table, and in every text file the
-    run left under the lakehouse: the run summaries, the report, the models' metadata, the Delta logs
-    (whose statistics quote column values) and the checkpoints."""
+    PII value that landed is looked for in every silver, gold and ops table, in every text file the run
+    left under the lakehouse (the run summaries, the report, the models' metadata, the Delta logs, whose
+    statistics quote column values, and the checkpoints) and in every log line of the runs, DEBUG included."""
     values = landed_pii_values(lakehouse / "landing")
     assert len(values) > 3 * 120 and any("@" in v for v in values)  # ids, phones, emails, addresses, names
     lake = Lake(runs["00_pipeline.py"]["config"])
     assert pii_in_tables(spark, lake, values) == []
     assert pii_in_files(lakehouse, values) == []
+    assert any("quarantined" in line for line in pipeline_log), "the ingest's batch lines were not recorded"
+    assert pii_in_text("\n".join(pipeline_log), values) == []
     # The same scans do find them where they may be: bronze, and the landing files.
     assert pii_in_tables(spark, lake, values, tables=["bronze.customers"])
     assert pii_in_files(lakehouse, values, skip=("bronze",))
@@ -156,10 +185,10 @@ def test_no_landed_pii_value_reaches_a_table_or_file_beyond_bronze(spark, runs, 
 def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
     spark, runs_and_reference, monkeypatch
 ):
-    """Fail the pipeline at cube with cube's table gone, then --resume: the stages before it are not
+    """Fail the pipeline at features with its tables gone, then --resume: the stages before it are not
     rerun, and every table equals the uninterrupted run's (the stage notebooks' reruns in between must
-    have changed nothing either). Every stage runs once between the failed and the resumed run,
-    whichever stage fails."""
+    have changed nothing either). Both runs stop after the failing stage: the stages after it would only
+    run as in the overview's run (each costs its fixed time again, in CI)."""
     runs, reference = runs_and_reference
     config = runs["00_pipeline.py"]["config"]
     lake = Lake(config)
@@ -170,16 +199,17 @@ def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
     def broken(spark, config):
         raise RuntimeError("injected failure")
 
-    stages = tuple(dataclasses.replace(s, run=broken) if s is failing else s for s in pipeline_stages())
-    monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: stages)
+    names = [s.name for s in pipeline_stages()]
+    upto_failing = pipeline_stages()[: names.index(FAILING_STAGE) + 1]
+    broken_run = tuple(dataclasses.replace(s, run=broken) if s is failing else s for s in upto_failing)
+    monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: broken_run)
     with pytest.raises(RuntimeError, match="injected failure"):
         run_pipeline(spark, config)
-    monkeypatch.undo()
+    monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: upto_failing)
 
     resumed = run_pipeline(
         spark, dataclasses.replace(config, pipeline=dataclasses.replace(config.pipeline, resume=True))
     )
-    names = [s.name for s in pipeline_stages()]
     before = names[: names.index(FAILING_STAGE)]
     assert [n for n, s in resumed["stages"].items() if s["status"] == "done in the resumed run"] == before
     rows = lake.read(spark, "ops.pipeline_runs").where(F.col("run_id") == resumed["run_id"])
