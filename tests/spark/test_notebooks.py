@@ -201,6 +201,11 @@ def test_a_failed_run_resumes_from_its_failed_stage_to_the_same_tables(
 
     names = [s.name for s in pipeline_stages()]
     upto_failing = pipeline_stages()[: names.index(FAILING_STAGE) + 1]
+    # The gates on tables of later stages would never run in these shorter runs (a config error).
+    written = {t for s in upto_failing for t in s.writes}
+    gates = config.pipeline.gates
+    gates = dataclasses.replace(gates, checks=[c for c in gates.checks if c.table in written])
+    config = dataclasses.replace(config, pipeline=dataclasses.replace(config.pipeline, gates=gates))
     broken_run = tuple(dataclasses.replace(s, run=broken) if s is failing else s for s in upto_failing)
     monkeypatch.setattr("crm_mining.pipeline.pipeline_stages", lambda: broken_run)
     with pytest.raises(RuntimeError, match="injected failure"):
