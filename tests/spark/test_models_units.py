@@ -13,6 +13,7 @@ from crm_mining import CrmMiningError
 from crm_mining.config.models import ScorecardSettings
 from crm_mining.models.data import Feature
 from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table
+from crm_mining.models.monitor import bin_shares
 from crm_mining.models.pipeline import gbt_pipeline, with_weight
 from crm_mining.models.reasons import contributions, top_reasons, tree_ensemble, with_reasons
 from crm_mining.models.score import check_columns, risk_grade, scorecard_points
@@ -57,6 +58,35 @@ def test_gains_table_on_a_hand_computed_case(spark):
         "decile int, rows long, events long, capture_rate double, gains double, lift double, cumulative_lift double",
     )
     assertDataFrameEqual(got, expected, rtol=1e-9)
+
+
+def test_bin_shares_on_a_hand_computed_case_among_many_columns(spark):
+    # x: 1 -> bin 0 (above no edge), 2 -> 1, 5 -> 2, null -> "null"; cat: a, b kept, c -> "other".
+    # 90 further columns, as scoring bins 80+ features at once: each column's shares stay its own.
+    wide = [f"w{i}" for i in range(90)]
+    rows = [(1.0, "a"), (2.0, "b"), (5.0, "a"), (None, "c")]
+    df = spark.createDataFrame(
+        [(x, c, *[float(i) for i in range(90)]) for x, c in rows],
+        "x double, cat string, " + ", ".join(f"{w} double" for w in wide),
+    )
+    bins = {"x": {"edges": [1.5, 3.0]}, "cat": {"categories": ["a", "b"]}}
+    bins.update({w: {"edges": [10.0]} for w in wide})
+    got = bin_shares(df, bins).where(F.col("column").isin("x", "cat", "w0", "w89"))
+    expected = spark.createDataFrame(
+        [
+            ("x", "0", 0.25),
+            ("x", "1", 0.25),
+            ("x", "2", 0.25),
+            ("x", "null", 0.25),
+            ("cat", "a", 0.5),
+            ("cat", "b", 0.25),
+            ("cat", "other", 0.25),
+            ("w0", "0", 1.0),
+            ("w89", "1", 1.0),
+        ],
+        "column string, bin string, share double",
+    )
+    assertDataFrameEqual(got, expected, rtol=1e-12)
 
 
 def test_gains_deciles_are_ntile_groups_with_uneven_sizes_and_ties_events_last(spark):

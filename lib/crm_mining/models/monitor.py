@@ -78,8 +78,12 @@ def bin_shares(df: DataFrame, bins: dict[str, dict], group: str | None = None) -
             for c, spec in bins.items()
         ]
     )
+    # The pairs are built in a projection of their own: an explode of an array built from 80+ feature
+    # columns inline made whole-stage codegen pass every column to one Java method, past the JVM's
+    # 255-slot limit (Janino failed, logged a stack trace and Spark fell back to interpreted mode).
     counts = (
-        df.select(*keys, F.explode(pairs).alias("p"))
+        df.select(*keys, pairs.alias("pairs"))
+        .select(*keys, F.explode("pairs").alias("p"))
         .groupBy(*keys, F.col("p.column").alias("column"), F.col("p.bin").alias("bin"))
         .count()
     )
