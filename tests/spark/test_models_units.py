@@ -60,18 +60,10 @@ def test_gains_table_on_a_hand_computed_case(spark):
     assertDataFrameEqual(got, expected, rtol=1e-9)
 
 
-def test_bin_shares_on_a_hand_computed_case_among_many_columns(spark):
+def test_bin_shares_on_a_hand_computed_case(spark):
     # x: 1 -> bin 0 (above no edge), 2 -> 1, 5 -> 2, null -> "null"; cat: a, b kept, c -> "other".
-    # 90 further columns, as scoring bins 80+ features at once: each column's shares stay its own.
-    wide = [f"w{i}" for i in range(90)]
-    rows = [(1.0, "a"), (2.0, "b"), (5.0, "a"), (None, "c")]
-    df = spark.createDataFrame(
-        [(x, c, *[float(i) for i in range(90)]) for x, c in rows],
-        "x double, cat string, " + ", ".join(f"{w} double" for w in wide),
-    )
+    df = spark.createDataFrame([(1.0, "a"), (2.0, "b"), (5.0, "a"), (None, "c")], "x double, cat string")
     bins = {"x": {"edges": [1.5, 3.0]}, "cat": {"categories": ["a", "b"]}}
-    bins.update({w: {"edges": [10.0]} for w in wide})
-    got = bin_shares(df, bins).where(F.col("column").isin("x", "cat", "w0", "w89"))
     expected = spark.createDataFrame(
         [
             ("x", "0", 0.25),
@@ -81,12 +73,33 @@ def test_bin_shares_on_a_hand_computed_case_among_many_columns(spark):
             ("cat", "a", 0.5),
             ("cat", "b", 0.25),
             ("cat", "other", 0.25),
-            ("w0", "0", 1.0),
-            ("w89", "1", 1.0),
         ],
         "column string, bin string, share double",
     )
-    assertDataFrameEqual(got, expected, rtol=1e-12)
+    assertDataFrameEqual(bin_shares(df, bins), expected, rtol=1e-12)
+
+
+def test_bin_shares_of_84_features_with_10_edges_compile_without_falling_back(spark):
+    # As train bins every feature at once: with a CASE per edge and column the generated Java grew
+    # beyond 64 KB; Spark logged the failure as a stack trace and fell back. Without the fallback
+    # such a plan raises, so this fails if the bins ever outgrow codegen again.
+    # Values 0..99 and edges 10, 20, .., 90: bin = edges below the value, so 0..10 -> "0" (11 rows),
+    # 11..20 -> "1", .., 81..90 -> "8" (10 rows each), 91..99 -> "9" (9 rows).
+    wide = [f"w{i}" for i in range(84)]
+    df = spark.range(100).select(*[F.col("id").cast("double").alias(w) for w in wide]).cache()
+    bins = {w: {"edges": [10.0 * e for e in range(1, 10)]} for w in wide}
+    spark.conf.set("spark.sql.codegen.fallback", "false")
+    try:
+        got = bin_shares(df, bins).where(F.col("column").isin("w0", "w83")).collect()
+    finally:
+        spark.conf.unset("spark.sql.codegen.fallback")
+        df.unpersist()
+    shares = {"0": 0.11, **{str(b): 0.10 for b in range(1, 9)}, "9": 0.09}
+    expected = spark.createDataFrame(
+        [(w, b, v) for w in ("w0", "w83") for b, v in shares.items()],
+        "column string, bin string, share double",
+    )
+    assertDataFrameEqual(spark.createDataFrame(got, expected.schema), expected, rtol=1e-12)
 
 
 def test_gains_deciles_are_ntile_groups_with_uneven_sizes_and_ties_events_last(spark):

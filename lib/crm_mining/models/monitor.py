@@ -62,8 +62,12 @@ def bin_of(column: str, edges: list[float] | None, categories: list[str] | None)
     if categories is not None:
         label = F.when(col.isin(*categories), col.cast("string")).otherwise(F.lit("other"))
     else:
-        above = [F.when(col.cast("double") > F.lit(e), 1).otherwise(0) for e in edges or []]
-        label = sum(above, F.lit(0)).cast("string")
+        # The number of edges below the value, as one array filter per column: a CASE per edge and
+        # column (80+ features x 10 edges) made the generated Java grow beyond the JVM's 64 KB method
+        # limit, and Spark logged the compile failure as a stack trace before falling back.
+        values = F.array(*[F.lit(float(e)) for e in edges or []]).cast("array<double>")
+        value = col.cast("double")
+        label = F.size(F.filter(values, lambda edge: edge < value)).cast("string")
     return F.when(col.isNull(), F.lit("null")).otherwise(label)
 
 
@@ -78,12 +82,8 @@ def bin_shares(df: DataFrame, bins: dict[str, dict], group: str | None = None) -
             for c, spec in bins.items()
         ]
     )
-    # The pairs are built in a projection of their own: an explode of an array built from 80+ feature
-    # columns inline made whole-stage codegen pass every column to one Java method, past the JVM's
-    # 255-slot limit (Janino failed, logged a stack trace and Spark fell back to interpreted mode).
     counts = (
-        df.select(*keys, pairs.alias("pairs"))
-        .select(*keys, F.explode("pairs").alias("p"))
+        df.select(*keys, F.explode(pairs).alias("p"))
         .groupBy(*keys, F.col("p.column").alias("column"), F.col("p.bin").alias("bin"))
         .count()
     )
