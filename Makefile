@@ -1,5 +1,5 @@
 # The two README commands are `make pipeline` and `make test`; both install what they need first.
-.PHONY: setup pipeline test lint cluster-test bench-ingest wheel clean
+.PHONY: setup pipeline test lint cluster-test bench-ingest bench-scale wheel clean
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,10 @@ cluster-test: setup
 
 bench-ingest: setup
 	.venv/bin/python scripts/bench_ingest.py $(ARGS)
+
+# Hours at 30M transactions: `make bench-scale ARGS="--sizes 1M,10M"` for the first two sizes.
+bench-scale: setup
+	.venv/bin/python scripts/bench_scale.py $(ARGS)
 
 clean:
 	rm -rf lakehouse dist build spark-warehouse

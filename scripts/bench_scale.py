@@ -1,0 +1,717 @@
+"""The whole pipeline at scale (1M, 10M, 30M+ transactions) with the single-node peers, side by side.
+
+    .venv/bin/python scripts/bench_scale.py                          # 1M, 10M, 30M
+    .venv/bin/python scripts/bench_scale.py --sizes 1M,10M --evals 3
+
+Each size runs in a fresh process (``--child``): ``generate_lake`` then ``run_pipeline``, every stage
+with the same ``spark.driver_memory`` whatever the size. Recorded per size and stage:
+
+- wall seconds (``ops.pipeline_runs``; generate timed directly) and transactions per second;
+- peak RSS of the driver: the Python process and its JVM, sampled once a second from ``/proc`` by
+  this parent process and attributed to the stage running at the time;
+- shuffle spill (memory and disk bytes) and shuffle bytes written, from Spark's own event log
+  (``SparkListenerStageCompleted`` accumulables), attributed to the stage by completion time.
+
+Then a second fresh process (``--peers``) runs the single-node peers on the same lake, each timed
+without its data loading: a bare Parquet copy of the landing transactions (Spark, the I/O floor,
+against ingest), mlxtend FPGrowth + association rules on the latest snapshot's product baskets (against
+rules), scikit-learn KMeans with the same k range, runs per k and silhouette sample (against segment),
+LightGBM with the same TPE budget on the same out-of-time splits of churn and risk (against train), and
+lifetimes BG/NBD + Gamma-Gamma on the DEBIT transactions of silver (against lifecycle, whose customer
+value is that model). Each stage does more than its peer (coverage, offers, profiles, backtests, SCD2);
+the ratios say what the distributed stage costs against one machine's library on data that fits it.
+
+Not a test: figures depend on the machine and its load, which the results record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+RESULTS = SCRIPTS / "results"
+# Transactions per customer over the default 24 months: 11.5-11.8 per customer-month in every lake
+# generated so far (16,531 for 120 x 12; 278,429 for 3,000 x 8; 11.3M for 80,000 x 12).
+TXNS_PER_CUSTOMER = 283
+SIZES = {"1M": 1_000_000, "10M": 10_000_000, "30M": 30_000_000, "100M": 100_000_000}
+MEBI = 1024 * 1024
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1M,10M,30M", help=f"comma-separated, of {', '.join(SIZES)}")
+    parser.add_argument("--evals", type=int, default=3, help="TPE trials per model, GBT and LightGBM alike")
+    parser.add_argument("--driver-memory", default="4g", help="spark.driver.memory, the same for every size")
+    parser.add_argument("--workdir", default="/tmp/bench_scale", help="one lake per size (wiped)")
+    parser.add_argument("--out", default=str(RESULTS / "bench_scale.json"))
+    parser.add_argument("--keep-lakes", action="store_true", help="leave the lakes in --workdir")
+    parser.add_argument(
+        "--note", action="append", default=[], help="a line for the results' notes (repeatable)"
+    )
+    parser.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the --out JSON")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # size: run the pipeline in this process
+    parser.add_argument("--peers", help=argparse.SUPPRESS)  # size: run the peers in this process
+    return parser.parse_args()
+
+
+def overrides(size: str, args: argparse.Namespace) -> list[str]:
+    customers = SIZES[size] // TXNS_PER_CUSTOMER
+    return [
+        "spark.master=local[2]",
+        f"spark.driver_memory={args.driver_memory}",
+        f"generate.customers={customers}",
+        "generate.months=24",
+        f"models.tuning.max_evals={args.evals}",
+        "pipeline.quiet=true",
+    ]
+
+
+def size_config(size: str, args: argparse.Namespace, event_dir: Path | None = None):
+    from crm_mining.config import load_config
+
+    config = load_config(
+        overrides=overrides(size, args), lakehouse=str(Path(args.workdir) / size / "lakehouse")
+    )
+    if event_dir is None:
+        return config
+    event_dir.mkdir(parents=True, exist_ok=True)
+    conf = {
+        **config.spark.conf,
+        "spark.eventLog.enabled": "true",
+        "spark.eventLog.dir": f"file://{event_dir}",
+        "spark.eventLog.compress": "false",  # Spark 4 compresses by default; plain JSON lines to parse
+        # Plan text dominates the log (about 1 GB for the 1M lake with full plans); stage metrics do not need it.
+        "spark.sql.maxPlanStringLength": "2000",
+    }
+    return dataclasses.replace(config, spark=dataclasses.replace(config.spark, conf=conf))
+
+
+# -- child: generate + pipeline ------------------------------------------------------------------------
+
+
+def timing_stages(marks: Path) -> None:
+    """Make ``run_pipeline`` append each stage's start and end (epoch seconds) to ``marks``."""
+    import crm_mining.pipeline as pipeline
+
+    def timed(stage):
+        def run(spark, config):
+            with marks.open("a") as out:
+                out.write(json.dumps({"stage": stage.name, "start": time.time()}) + "\n")
+            try:
+                return stage.run(spark, config)
+            finally:
+                with marks.open("a") as out:
+                    out.write(json.dumps({"stage": stage.name, "end": time.time()}) + "\n")
+
+        return dataclasses.replace(stage, run=run)
+
+    # generate is timed by the caller; the pipeline's own generate step then only finds the lake there.
+    stages = [timed(s) if s.built and s.name != "generate" else s for s in pipeline.pipeline_stages()]
+    pipeline.pipeline_stages = lambda: stages
+
+
+def run_child(size: str, args: argparse.Namespace) -> dict:
+    from pyspark.sql import functions as F
+
+    from crm_mining.generate import generate_lake
+    from crm_mining.logs import setup_logging
+    from crm_mining.pipeline import run_pipeline
+    from crm_mining.runs import RUN_ROW, stage_rows
+    from crm_mining.session import get_spark
+    from crm_mining.tables import Lake
+
+    setup_logging()
+    folder = Path(args.workdir) / size
+    shutil.rmtree(folder, ignore_errors=True)
+    marks = folder / "marks.jsonl"
+    config = size_config(size, args, event_dir=folder / "events")
+    started = time.time()
+    spark = get_spark(config)
+    result = {
+        "size": size,
+        "overrides": overrides(size, args),
+        "session_seconds": round(time.time() - started, 1),
+    }
+    with marks.open("a") as out:
+        out.write(json.dumps({"stage": "generate", "start": time.time()}) + "\n")
+    generated = generate_lake(spark, config)
+    with marks.open("a") as out:
+        out.write(json.dumps({"stage": "generate", "end": time.time()}) + "\n")
+    result["transactions"] = generated.get("rows", {}).get("transactions")
+    result["customers"] = config.generate.customers
+    timing_stages(marks)
+    error, run_id = None, None
+    try:
+        run_id = run_pipeline(spark, config)["run_id"]
+    except Exception as exc:  # the stage rows say which stage failed; the result file keeps the message
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    result["pipeline_error"] = error
+    rows = stage_rows(spark, Lake(config), run_id).where(F.col("stage") != RUN_ROW) if run_id else None
+    result["stages"] = (
+        [
+            {k: r[k] for k in ("stage", "status", "seconds", "rows_in", "rows_out")}
+            for r in rows.orderBy("stage_number").collect()  # a row per stage
+        ]
+        if rows is not None
+        else []
+    )
+    spark.stop()
+    return result
+
+
+# -- parent: RSS sampling, event log, peers ------------------------------------------------------------
+
+
+def children_of() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def is_jvm(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "java"
+    except OSError:
+        return False
+
+
+class RssSampler(threading.Thread):
+    """Samples, once a second, the RSS of a Python process and of the JVM(s) below it."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.stop = pid, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            tree, stack, jvm = children_of(), [self.pid], 0
+            while stack:
+                for child in tree.get(stack.pop(), []):
+                    stack.append(child)
+                    jvm += rss_bytes(child) if is_jvm(child) else 0
+            self.samples.append((time.time(), rss_bytes(self.pid), jvm))
+            self.stop.wait(1.0)
+
+
+def stage_windows(marks: Path) -> dict[str, tuple[float, float]]:
+    windows: dict[str, list[float]] = {}
+    for line in marks.read_text().splitlines():
+        mark = json.loads(line)
+        window = windows.setdefault(mark["stage"], [mark.get("start", 0.0), float("inf")])
+        if "end" in mark:
+            window[1] = mark["end"]
+    return {name: (w[0], w[1]) for name, w in windows.items()}
+
+
+def in_window(t: float, windows: dict[str, tuple[float, float]]) -> str | None:
+    return next((name for name, (start, end) in windows.items() if start <= t <= end), None)
+
+
+def peak_rss(samples, windows) -> dict[str, dict[str, float]]:
+    peaks: dict[str, dict[str, float]] = {}
+    for t, python, jvm in samples:
+        stage = in_window(t, windows)
+        if stage is None:
+            continue
+        peak = peaks.setdefault(stage, {"python_mib": 0.0, "jvm_mib": 0.0, "total_mib": 0.0})
+        peak["python_mib"] = max(peak["python_mib"], python / MEBI)
+        peak["jvm_mib"] = max(peak["jvm_mib"], jvm / MEBI)
+        peak["total_mib"] = max(peak["total_mib"], (python + jvm) / MEBI)
+    return {s: {k: round(v) for k, v in p.items()} for s, p in peaks.items()}
+
+
+SPILL_METRICS = {
+    "internal.metrics.memoryBytesSpilled": "memory_spill_bytes",
+    "internal.metrics.diskBytesSpilled": "disk_spill_bytes",
+    "internal.metrics.shuffle.write.bytesWritten": "shuffle_write_bytes",
+}
+
+
+def spill_per_stage(event_dir: Path, windows) -> dict[str, dict[str, int]]:
+    """Spill and shuffle bytes of every completed Spark stage, summed per pipeline stage."""
+    totals: dict[str, dict[str, int]] = {}
+    # Spark 4 writes rolling event logs: a folder per application holding events_<n>_<app> files.
+    for log in sorted(
+        p for p in event_dir.rglob("*") if p.is_file() and p.name.startswith(("events_", "app-", "local-"))
+    ):
+        with log.open() as events:
+            for line in events:
+                if '"SparkListenerStageCompleted"' not in line[:60]:
+                    continue
+                info = json.loads(line)["Stage Info"]
+                stage = in_window(info.get("Completion Time", 0) / 1000, windows)
+                if stage is None:
+                    continue
+                sums = totals.setdefault(stage, {v: 0 for v in SPILL_METRICS.values()} | {"spark_stages": 0})
+                sums["spark_stages"] += 1
+                for acc in info.get("Accumulables", []):
+                    if acc.get("Name") in SPILL_METRICS:
+                        sums[SPILL_METRICS[acc["Name"]]] += int(acc.get("Value") or 0)
+    return totals
+
+
+def run_size(size: str, args: argparse.Namespace) -> dict:
+    folder = Path(args.workdir) / size
+    load = os.getloadavg()
+    command = [sys.executable, __file__, "--child", size, *forwarded(args)]
+    started = time.time()
+    child = subprocess.Popen(command)
+    sampler = RssSampler(child.pid)
+    sampler.start()
+    code = child.wait()
+    sampler.stop.set()
+    sampler.join()
+    out = folder / "result.json"
+    result = (
+        json.loads(out.read_text()) if out.exists() else {"size": size, "stages": [], "transactions": None}
+    )
+    result["child_exit_code"] = code
+    result["load_avg_at_start"] = load
+    result["process_wall_seconds"] = round(time.time() - started, 1)
+    windows = stage_windows(folder / "marks.jsonl")
+    result["generate_seconds"] = round(windows["generate"][1] - windows["generate"][0], 1)
+    rss, spill = peak_rss(sampler.samples, windows), spill_per_stage(folder / "events", windows)
+    result["peak_rss"] = rss
+    result["spill"] = spill
+    result["peak_rss_whole_run_mib"] = round(max((p + j) / MEBI for _, p, j in sampler.samples))
+    if code == 0:
+        result["peers"] = run_peers_process(size, args)
+    return result
+
+
+def forwarded(args: argparse.Namespace) -> list[str]:
+    return ["--workdir", args.workdir, "--evals", str(args.evals), "--driver-memory", args.driver_memory]
+
+
+def run_peers_process(size: str, args: argparse.Namespace) -> dict:
+    out = Path(args.workdir) / size / "peers.json"
+    subprocess.run([sys.executable, __file__, "--peers", size, *forwarded(args)], check=False)
+    return (
+        json.loads(out.read_text()) if out.exists() else {"error": "the peers process failed; see its output"}
+    )
+
+
+# -- peers ---------------------------------------------------------------------------------------------
+
+
+def timed_peer(name: str, fn) -> dict:
+    """Run one peer; a peer that fails or runs out of memory is recorded as such, not fatal."""
+    try:
+        return fn()
+    except MemoryError:
+        return {"error": "out of memory"}
+    except Exception as exc:  # each peer is independent: the others still run
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        return {"error": f"{type(exc).__name__}: {lines[0] if lines else 'no message'}"}
+
+
+def delta_pandas(lake, name: str, columns: list[str]):
+    from deltalake import DeltaTable
+
+    return DeltaTable(lake.location(name)).to_pandas(columns=columns)
+
+
+def latest_features(lake, columns: list[str]):
+    frame = delta_pandas(lake, "gold.customer_features", ["snapshot_date", "customer_id", *columns])
+    return frame[frame.snapshot_date == frame.snapshot_date.max()]
+
+
+def peer_bare_copy(spark, lake, folder: Path) -> dict:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_ingest import bare_copy, landing_transactions
+
+    rows, globs = landing_transactions(spark, lake)
+    seconds = bare_copy(spark, globs, str(folder / "bare_copy"))
+    shutil.rmtree(folder / "bare_copy", ignore_errors=True)
+    return {"against": "ingest", "seconds": round(seconds, 1), "rows": rows}
+
+
+def peer_mlxtend(config, lake) -> dict:
+    import pandas as pd
+    from mlxtend.frequent_patterns import association_rules, fpgrowth
+    from mlxtend.preprocessing import TransactionEncoder
+
+    settings = config.rules
+    frame = latest_features(lake, ["products"])
+    baskets = [
+        sorted({str(p).strip() for p in items if p and str(p).strip()})
+        for items in frame.products
+        if items is not None
+    ]
+    baskets = [b for b in baskets if b]
+    started = time.perf_counter()
+    encoder = TransactionEncoder()
+    onehot = pd.DataFrame(encoder.fit(baskets).transform(baskets), columns=encoder.columns_)
+    itemsets = fpgrowth(
+        onehot, min_support=settings.min_support, use_colnames=True, max_len=settings.max_itemset_size
+    )
+    rules = association_rules(
+        itemsets, num_itemsets=len(onehot), metric="confidence", min_threshold=settings.min_confidence
+    )
+    rules = rules[rules["consequents"].map(len) == 1]
+    return {
+        "against": "rules",
+        "seconds": round(time.perf_counter() - started, 2),
+        "baskets": len(baskets),
+        "itemsets": len(itemsets),
+        "rules": len(rules),
+    }
+
+
+def peer_kmeans(config, lake) -> dict:
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
+    settings = config.segment
+    frame = latest_features(lake, settings.features)
+    started = time.perf_counter()
+    x = frame[settings.features].astype(float)
+    for column in settings.log1p_columns:
+        if column in x:
+            x[column] = np.sign(x[column]) * np.log1p(np.abs(x[column]))
+    x = StandardScaler().fit_transform(x.fillna(x.median()))
+    rng = np.random.default_rng(settings.seed)
+    sample = rng.choice(len(x), min(len(x), settings.silhouette_sample), replace=False)
+    scores = {}
+    for k in range(settings.k_min, settings.k_max + 1):
+        model = KMeans(
+            k, n_init=settings.selection_n_init, max_iter=settings.max_iter, random_state=settings.seed
+        )
+        labels = model.fit_predict(x)
+        scores[k] = float(silhouette_score(x[sample], labels[sample]))
+    best = max(scores, key=scores.get)
+    KMeans(best, n_init=settings.n_init, max_iter=settings.max_iter, random_state=settings.seed).fit(x)
+    return {
+        "against": "segment",
+        "seconds": round(time.perf_counter() - started, 2),
+        "customers": len(x),
+        "k_by_silhouette": best,
+    }
+
+
+def peer_lightgbm(spark, config, lake, evals: int) -> dict:
+    sys.path.insert(0, str(SCRIPTS))
+    from pyspark.sql import functions as F
+
+    from bench_models import lightgbm_run
+    from crm_mining.models.data import KEYS, feature_columns, lake_population, with_split
+
+    features, labels = lake.read(spark, "gold.customer_features"), lake.read(spark, "gold.labels")
+    out = {"against": "train", "seconds": 0.0, "models": {}}
+    for name in config.models.specs:
+        spec = getattr(config.models, name)
+        population = lake_population(features, labels, spec, config.labels.default_dpd)
+        df, _ = with_split(population, spec.split, name)
+        feats = feature_columns(features, (*KEYS, *spec.exclude_features))
+        # Benchmark only: the peer is single-node by definition, so its input is on one machine.
+        pdf = df.select(
+            "split", F.col("label").cast("int").alias("label"), *[f.name for f in feats]
+        ).toPandas()
+        names = [f.name for f in feats if pdf[f.name].notna().any()]
+        cats = [f.name for f in feats if f.kind == "categorical" and f.name in names]
+        for f in feats:
+            if f.kind == "numeric" and f.name in names:
+                pdf[f.name] = pdf[f.name].astype(float)
+        part = {s: pdf[pdf.split == s] for s in ("train", "validation", "test")}
+        auc, seconds = lightgbm_run(
+            part["train"], part["validation"], part["test"], names, cats, evals, seed=42
+        )
+        out["models"][name] = {
+            "rows": len(pdf),
+            "test_auc": round(float(auc), 4),
+            "seconds": round(seconds, 1),
+        }
+        out["seconds"] = round(out["seconds"] + seconds, 1)
+    return out
+
+
+def peer_lifetimes(config, lake) -> dict:
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    frame = delta_pandas(lake, "silver.transactions", ["customer_id", "txn_date", "amount_base", "direction"])
+    frame = frame[frame.direction == "DEBIT"].drop(columns="direction")
+    frame["txn_date"] = pd.to_datetime(frame["txn_date"])  # lifetimes needs datetimes, not date objects
+    as_of = frame.txn_date.max()
+    started = time.perf_counter()
+    summary = summary_data_from_transaction_data(
+        frame,
+        "customer_id",
+        "txn_date",
+        monetary_value_col="amount_base",
+        observation_period_end=as_of,
+        freq="D",
+    )
+    penalizer = config.value.penalizer  # the lifecycle stage's own
+    bgf = BetaGeoFitter(penalizer_coef=penalizer).fit(summary["frequency"], summary["recency"], summary["T"])
+    repeat = summary[(summary.frequency > 0) & (summary.monetary_value > 0)]
+    ggf = GammaGammaFitter(penalizer_coef=penalizer).fit(repeat.frequency, repeat.monetary_value)
+    ggf.customer_lifetime_value(
+        bgf, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"], time=12
+    )
+    return {
+        "against": "lifecycle",
+        "seconds": round(time.perf_counter() - started, 2),
+        "debit_transactions": len(frame),
+        "customers": len(summary),
+    }
+
+
+def run_peers(size: str, args: argparse.Namespace) -> dict:
+    from crm_mining.logs import setup_logging
+    from crm_mining.session import get_spark
+    from crm_mining.tables import Lake
+
+    setup_logging()
+    config = size_config(size, args)
+    lake = Lake(config)
+    spark = get_spark(config)
+    folder = Path(args.workdir) / size
+    peers = {
+        "bare_parquet_copy": timed_peer("bare copy", lambda: peer_bare_copy(spark, lake, folder)),
+        "mlxtend": timed_peer("mlxtend", lambda: peer_mlxtend(config, lake)),
+        "scikit_learn_kmeans": timed_peer("kmeans", lambda: peer_kmeans(config, lake)),
+        "lightgbm": timed_peer("lightgbm", lambda: peer_lightgbm(spark, config, lake, args.evals)),
+        "lifetimes": timed_peer("lifetimes", lambda: peer_lifetimes(config, lake)),
+    }
+    spark.stop()
+    return peers
+
+
+# -- results -------------------------------------------------------------------------------------------
+
+
+def stage_seconds(result: dict) -> dict[str, float]:
+    seconds = {"generate": result.get("generate_seconds") or 0.0}
+    seconds.update({s["stage"]: s["seconds"] or 0.0 for s in result["stages"] if s["stage"] != "generate"})
+    return seconds
+
+
+def scaling(results: list[dict]) -> list[dict]:
+    """Each pair of sizes 10x apart: the time ratio per stage against the 11x target."""
+    by_size = {r["size"]: r for r in results if r.get("stages")}
+    pairs = []
+    for small, big in (("1M", "10M"), ("10M", "100M"), ("30M", "100M")):
+        if small in by_size and big in by_size:
+            a, b = stage_seconds(by_size[small]), stage_seconds(by_size[big])
+            data = by_size[big]["transactions"] / by_size[small]["transactions"]
+            pairs.append(
+                {
+                    "from": small,
+                    "to": big,
+                    "data_ratio": round(data, 2),
+                    "time_ratio": {s: round(b[s] / a[s], 2) for s in a if a[s] and s in b},
+                }
+            )
+    return pairs
+
+
+def projection(results: list[dict]) -> dict:
+    """Per stage, the line through the two largest sizes that ran (seconds = fixed + per-row x rows), and
+    what it projects for the sizes that did not run. Two points: a slope, not a fit."""
+    ran = sorted(
+        (r for r in results if r.get("stages") and not r.get("pipeline_error")),
+        key=lambda r: r["transactions"],
+    )
+    if len(ran) < 2:
+        return {}
+    small, big = ran[-2], ran[-1]
+    a, b = stage_seconds(small), stage_seconds(big)
+    rows = big["transactions"] - small["transactions"]
+    lines = {
+        s: ((b[s] - a[s]) / rows, a[s] - (b[s] - a[s]) / rows * small["transactions"]) for s in a if s in b
+    }
+    missing = [name for name, n in SIZES.items() if n > big["transactions"]]
+    projected = {
+        name: {s: round(max(fixed + per_row * SIZES[name], b[s]), 1) for s, (per_row, fixed) in lines.items()}
+        for name in missing
+    }
+    return {
+        "from": [small["size"], big["size"]],
+        "seconds_per_million_rows": {s: round(per_row * 1e6, 2) for s, (per_row, _) in lines.items()},
+        "projected_seconds": projected,
+        "projected_total_seconds": {name: round(sum(p.values())) for name, p in projected.items()},
+    }
+
+
+def projection_lines(payload: dict) -> list[str]:
+    proj = projection(payload["sizes"])
+    if not proj:
+        return []
+    lines = [
+        f"## Projection from the slope between {proj['from'][0]} and {proj['from'][1]}",
+        "",
+        "Seconds = fixed + per-row x rows, per stage, through the two largest sizes that ran (never below the "
+        "larger one's time). A straight line: a stage that spills or runs out of memory at a larger size "
+        "will take longer.",
+        "",
+        "| stage | s per 1M transactions (slope) | "
+        + " | ".join(f"projected {n}" for n in proj["projected_seconds"])
+        + " |",
+        "|---|---:|" + "---:|" * len(proj["projected_seconds"]),
+    ]
+    for stage, slope in proj["seconds_per_million_rows"].items():
+        cells = [f"{p[stage]:,.0f}" for p in proj["projected_seconds"].values()]
+        lines.append(f"| {stage} | {slope:,.1f} | " + " | ".join(cells) + " |")
+    totals = [f"**{t:,} s ({t / 3600:.1f} h)**" for t in proj["projected_total_seconds"].values()]
+    lines += ["| **whole pipeline** | | " + " | ".join(totals) + " |", ""]
+    return lines
+
+
+def mib(n: int | None) -> str:
+    return "0" if not n else f"{n / MEBI:,.0f}"
+
+
+def markdown(payload: dict) -> str:
+    results, machine = payload["sizes"], payload["machine"]
+    lines = [
+        "# The whole pipeline at scale (`scripts/bench_scale.py`)",
+        "",
+        f"Machine: {machine['cpus']} CPUs, {machine['memory_gib']} GiB, Python {machine['python']}; local[2], "
+        f"`spark.driver.memory` {payload['driver_memory']} for every size; {payload['evals']} TPE trials per "
+        "model (GBT and LightGBM alike). Each size is a fresh process: generate, then `run_pipeline`.",
+        "",
+    ]
+    for r in results:
+        lines += size_table(r)
+    pairs = scaling(results)
+    if pairs:
+        lines += ["## 10x the data: time ratio per stage (target <= 11x)", ""]
+        stages = list(pairs[0]["time_ratio"])
+        lines.append(
+            "| stage | "
+            + " | ".join(f"{p['from']} -> {p['to']} ({p['data_ratio']}x data)" for p in pairs)
+            + " |"
+        )
+        lines.append("|---|" + "---:|" * len(pairs))
+        for s in stages:
+            cells = [f"{p['time_ratio'].get(s, float('nan')):.2f}x" for p in pairs]
+            lines.append(f"| {s} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += projection_lines(payload)
+    if payload.get("notes"):  # what the operator saw during the run (``--note``), kept with the figures
+        lines += ["## Notes on this run", "", *[f"- {n}" for n in payload["notes"]], ""]
+    return "\n".join(lines) + "\n"
+
+
+def size_table(r: dict) -> list[str]:
+    txns = r.get("transactions") or 0
+    head = [
+        f"## {r['size']}: {txns:,} transactions, {r.get('customers', 0):,} customers",
+        "",
+        f"Load average at start {r['load_avg_at_start'][0]:.2f}; process wall time {r['process_wall_seconds']:.0f} s; "
+        f"peak driver RSS over the run {r['peak_rss_whole_run_mib']:,} MiB (Python + JVM).",
+        "",
+    ]
+    if r.get("pipeline_error"):
+        head += [f"The pipeline stopped: {r['pipeline_error']}", ""]
+    head += [
+        "| stage | seconds | transactions / s | peak RSS MiB (JVM) | spill MiB (memory / disk) | shuffle written MiB |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    rows = []
+    for stage, seconds in stage_seconds(r).items():
+        rss, spill = r["peak_rss"].get(stage, {}), r["spill"].get(stage, {})
+        rate = f"{txns / seconds:,.0f}" if seconds else "-"
+        rows.append(
+            f"| {stage} | {seconds:.1f} | {rate} | {rss.get('total_mib', 0):,} ({rss.get('jvm_mib', 0):,}) | "
+            f"{mib(spill.get('memory_spill_bytes'))} / {mib(spill.get('disk_spill_bytes'))} | "
+            f"{mib(spill.get('shuffle_write_bytes'))} |"
+        )
+    total = sum(stage_seconds(r).values())
+    rate = f"{txns / total:,.0f}" if total else "-"
+    rows.append(f"| **whole pipeline** | **{total:,.0f}** | {rate} | {r['peak_rss_whole_run_mib']:,} | | |")
+    peers = r.get("peers") or {}
+    tail = [
+        "",
+        "| peer (same data, one run) | against | peer s | stage s | stage / peer | note |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    seconds = stage_seconds(r)
+    for name, peer in peers.items():
+        if not isinstance(peer, dict):
+            continue
+        if "error" in peer:
+            tail.append(f"| {name} | | | | | could not finish: {peer['error']} |")
+            continue
+        stage_s = seconds.get(peer["against"], 0.0)
+        note = ", ".join(f"{k} {v}" for k, v in peer.items() if k not in ("against", "seconds"))
+        ratio = f"{stage_s / peer['seconds']:.1f}x" if peer["seconds"] else "-"
+        tail.append(
+            f"| {name} | {peer['against']} | {peer['seconds']:.2f} | {stage_s:.1f} | {ratio} | {note} |"
+        )
+    return head + rows + tail + [""]
+
+
+def machine() -> dict:
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+    return {"cpus": os.cpu_count(), "memory_gib": memory, "python": platform.python_version()}
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        result = run_child(args.child, args)
+        (Path(args.workdir) / args.child / "result.json").write_text(json.dumps(result, default=str))
+        return
+    if args.peers:
+        peers = run_peers(args.peers, args)
+        (Path(args.workdir) / args.peers / "peers.json").write_text(json.dumps(peers, default=str))
+        return
+    out = Path(args.out)
+    if args.report_only:
+        payload = json.loads(out.read_text())
+        payload["notes"] = [*payload.get("notes", []), *args.note]
+        out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        out.with_suffix(".md").write_text(markdown(payload))
+        return print(out.with_suffix(".md").read_text())
+    payload = {
+        "machine": machine(),
+        "driver_memory": args.driver_memory,
+        "evals": args.evals,
+        "sizes": [],
+        "notes": args.note,
+    }
+    for size in args.sizes.split(","):
+        payload["sizes"].append(run_size(size, args))
+        payload["scaling"] = scaling(payload["sizes"])
+        # Written after every size: a long run that is stopped keeps the sizes it finished.
+        out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        out.with_suffix(".md").write_text(markdown(payload))
+        if not args.keep_lakes:
+            shutil.rmtree(Path(args.workdir) / size / "lakehouse", ignore_errors=True)
+    print(out.with_suffix(".md").read_text())
+
+
+if __name__ == "__main__":
+    main()
