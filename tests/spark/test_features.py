@@ -193,3 +193,30 @@ def test_features_use_only_data_on_or_before_the_snapshot(spark, config):
     c2_jan = before.where("customer_id = 'C2' AND snapshot_date = DATE'2025-01-31'").first()
     assert c2_jan.recency_days == 214 and c2_jan.txn_count_90d == 0 and c2_jan.spend_trend is None
     assert c2_jan.balance_total == 0.0 and c2_jan.balance_3m_avg is None and c2_jan.max_dpd_12m == 0
+
+
+def test_recent_products_are_the_distinct_codes_of_the_90_days_to_each_snapshot(spark):
+    from pyspark.sql import functions as F
+
+    from crm_mining.features.activity import recent_products
+    from crm_mining.features.snapshots import snapshots_frame
+
+    # 2025-01-31 looks back to 2024-11-03 (90 days, inclusive), 2025-02-28 to 2024-12-01.
+    rows = [
+        ("C1", D(2024, 11, 2), "CC"),  # one day too old for January
+        ("C1", D(2025, 1, 10), "DDA"),
+        ("C1", D(2025, 1, 11), "DDA"),  # the same product twice: once in the set
+        ("C1", D(2025, 2, 20), "CC"),
+        ("C1", D(2025, 3, 1), "PL"),  # after both snapshots
+        ("C2", D(2025, 1, 5), None),  # no product: no row for C2
+    ]
+    transactions = spark.createDataFrame(rows, "customer_id string, txn_date date, product_code string")
+    snapshots = snapshots_frame(spark, [D(2025, 1, 31), D(2025, 2, 28)])
+    got = recent_products(transactions, snapshots).select(
+        "customer_id", "snapshot_date", F.array_sort("txn_products_90d").alias("txn_products_90d")
+    )
+    expected = spark.createDataFrame(
+        [("C1", D(2025, 1, 31), ["DDA"]), ("C1", D(2025, 2, 28), ["CC", "DDA"])],
+        "customer_id string, snapshot_date date, txn_products_90d array<string>",
+    )
+    assertDataFrameEqual(got, expected)

@@ -1,5 +1,6 @@
 """Transaction features per customer and snapshot: recency, counts and spend per window, 3-month
-trends and channel / merchant-category mix, all from one aggregation over transactions x snapshots."""
+trends and channel / merchant-category mix from one aggregation over transactions x snapshots, and the
+products transacted recently from a second, small one (see ``recent_products``)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,20 @@ def activity_features(
     Also returns ``txn_products_90d`` (array of product codes transacted in 90 days) when product_code
     is present, for the holdings' active_product_count; the builder drops it.
     """
+    aggregates = activity_aggregates(transactions.columns, windows, mix_window_days)
+    grouped = (
+        as_of_snapshots(transactions, snapshots).groupBy("customer_id", "snapshot_date").agg(*aggregates)
+    )
+    if "product_code" in transactions.columns:
+        grouped = grouped.join(
+            recent_products(transactions, snapshots), ["customer_id", "snapshot_date"], "left"
+        )
+    return grouped.transform(with_trends).transform(with_mix_shares)
+
+
+def activity_aggregates(columns: list[str], windows: list[int], mix_window_days: int) -> list[Column]:
+    """The sums, counts and recency over (transaction, snapshot) pairs; the optional channel and
+    merchant-category mixes when those ``columns`` are present."""
     day, snap = F.col("txn_date"), F.col("snapshot_date")
     amount = F.col("amount_base")
     debit = F.col("direction") == "DEBIT"
@@ -49,26 +64,40 @@ def activity_features(
         F.count(F.when(prev_3m, 1)).alias("txn_count_prev_3m"),
     ]
     in_mix = in_last_days(day, snap, mix_window_days)
-    if "channel" in transactions.columns:
+    if "channel" in columns:
         aggregates.append(F.count(F.when(in_mix, 1)).alias("mix_txn_count"))
         channel = F.upper(F.col("channel"))
         aggregates += [
             F.count(F.when(in_mix & (channel == ch), 1)).alias(f"n_channel_{ch}") for ch in CHANNELS
         ]
-    if "merchant_category" in transactions.columns:
+    if "merchant_category" in columns:
         category = F.upper(F.col("merchant_category"))
         aggregates.append(F.sum(F.when(in_mix & debit, amount)).alias("mix_spend"))
         aggregates += [
             F.sum(F.when(in_mix & debit & (category == cat), amount)).alias(f"s_category_{cat}")
             for cat in CATEGORIES
         ]
-    if "product_code" in transactions.columns:
-        recent = in_last_days(day, snap, ACTIVE_PRODUCT_DAYS)
-        aggregates.append(F.collect_set(F.when(recent, F.col("product_code"))).alias("txn_products_90d"))
-    grouped = (
-        as_of_snapshots(transactions, snapshots).groupBy("customer_id", "snapshot_date").agg(*aggregates)
+    return aggregates
+
+
+def recent_products(transactions: DataFrame, snapshots: DataFrame) -> DataFrame:
+    """(customer_id, snapshot_date, txn_products_90d): the product codes transacted in the 90 days to
+    each snapshot (no row when none; ``active_product_count`` reads a missing array as empty).
+
+    An aggregation of its own: a ``collect_set`` among the sums above made Spark's object hash aggregate
+    fall back to sorting every (transaction, snapshot) pair once a task held 128 groups, which spilled
+    1 GB on the 1M-transaction lake (scripts/results/bench_scale.md). Here the sums stay a plain hash
+    aggregate, and the set is collected from the distinct (customer, snapshot, product) triples only.
+    """
+    day, snap = F.col("txn_date"), F.col("snapshot_date")
+    codes = transactions.select("customer_id", "txn_date", "product_code").where(
+        F.col("product_code").isNotNull()
     )
-    return grouped.transform(with_trends).transform(with_mix_shares)
+    recent = as_of_snapshots(codes, snapshots).where(in_last_days(day, snap, ACTIVE_PRODUCT_DAYS))
+    triples = recent.select("customer_id", "snapshot_date", "product_code").distinct()
+    return triples.groupBy("customer_id", "snapshot_date").agg(
+        F.collect_set("product_code").alias("txn_products_90d")
+    )
 
 
 def with_trends(df: DataFrame) -> DataFrame:
