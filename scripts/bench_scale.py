@@ -295,12 +295,16 @@ def run_size(size: str, args: argparse.Namespace) -> dict:
     result["child_exit_code"] = code
     result["load_avg_at_start"] = load
     result["process_wall_seconds"] = round(time.time() - started, 1)
-    windows = stage_windows(folder / "marks.jsonl")
-    result["generate_seconds"] = round(windows["generate"][1] - windows["generate"][0], 1)
-    rss, spill = peak_rss(sampler.samples, windows), spill_per_stage(folder / "events", windows)
+    marks = folder / "marks.jsonl"
+    windows = stage_windows(marks) if marks.exists() else {}  # none when the child failed to start
+    start, end = windows.get("generate", (0.0, 0.0))
+    result["generate_seconds"] = round(end - start, 1) if end != float("inf") else None
+    events = folder / "events"
+    rss = peak_rss(sampler.samples, windows)
+    spill = spill_per_stage(events, windows) if events.exists() else {}
     result["peak_rss"] = rss
     result["spill"] = spill
-    result["peak_rss_whole_run_mib"] = round(max((p + j) / MEBI for _, p, j in sampler.samples))
+    result["peak_rss_whole_run_mib"] = round(max(((p + j) / MEBI for _, p, j in sampler.samples), default=0))
     if code == 0:
         result["peers"] = run_peers_process(size, args)
     return result
