@@ -126,6 +126,27 @@ def synthetic(rows: int, seed: int) -> pd.DataFrame:
     return df
 
 
+def split_population(spark, config, lake, name: str):
+    """(split DataFrame, its usable features, the same rows in pandas) of model spec ``name``, as ``train``
+    splits it; features null in every row are left out, numeric ones are floats in pandas.
+
+    Benchmarks only: the single-node peer needs its input on one machine.
+    """
+    from crm_mining.models.data import KEYS, feature_columns, lake_population, with_split
+
+    spec = getattr(config.models, name)
+    features = lake.read(spark, "gold.customer_features")
+    population = lake_population(features, lake.read(spark, "gold.labels"), spec, config.labels.default_dpd)
+    df, _ = with_split(population, spec.split, name)
+    feats = feature_columns(features, (*KEYS, *spec.exclude_features))
+    pdf = df.select("split", F.col("label").cast("int").alias("label"), *[f.name for f in feats]).toPandas()
+    feats = [f for f in feats if pdf[f.name].notna().any()]
+    for f in feats:
+        if f.kind == "numeric":
+            pdf[f.name] = pdf[f.name].astype(float)
+    return df, feats, pdf
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lakehouse", required=True)
@@ -134,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from crm_mining.config import load_config
-    from crm_mining.models.data import KEYS, Feature, feature_columns, lake_population, with_split
+    from crm_mining.models.data import Feature
     from crm_mining.session import get_spark
     from crm_mining.tables import Lake
 
@@ -143,20 +164,10 @@ def main() -> None:
     load = os.getloadavg()[0]
     results = []
 
-    lake = Lake(config)
-    features = lake.read(spark, "gold.customer_features")
-    spec = config.models.churn
-    population = lake_population(features, lake.read(spark, "gold.labels"), spec, config.labels.default_dpd)
-    df, _ = with_split(population, spec.split, "churn")
-    feats = feature_columns(features, (*KEYS, *spec.exclude_features))
+    df, feats, pdf = split_population(spark, config, Lake(config), "churn")
     df = df.cache()
-    pdf = df.select("split", "label", *[f.name for f in feats]).toPandas()  # benchmark only: 2k rows
-    names = [f.name for f in feats if pdf[f.name].notna().any()]
-    feats = [f for f in feats if f.name in names]
+    names = [f.name for f in feats]
     cats = [f.name for f in feats if f.kind == "categorical"]
-    for f in feats:
-        if f.kind == "numeric":
-            pdf[f.name] = pdf[f.name].astype(float)
     results.append(
         (
             "generated lake: churn, out of time",

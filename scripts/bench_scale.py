@@ -424,27 +424,13 @@ def peer_kmeans(config, lake) -> dict:
 
 def peer_lightgbm(spark, config, lake, evals: int) -> dict:
     sys.path.insert(0, str(SCRIPTS))
-    from pyspark.sql import functions as F
+    from bench_models import lightgbm_run, split_population
 
-    from bench_models import lightgbm_run
-    from crm_mining.models.data import KEYS, feature_columns, lake_population, with_split
-
-    features, labels = lake.read(spark, "gold.customer_features"), lake.read(spark, "gold.labels")
     out = {"against": "train", "seconds": 0.0, "models": {}}
     for name in config.models.specs:
-        spec = getattr(config.models, name)
-        population = lake_population(features, labels, spec, config.labels.default_dpd)
-        df, _ = with_split(population, spec.split, name)
-        feats = feature_columns(features, (*KEYS, *spec.exclude_features))
-        # Benchmark only: the peer is single-node by definition, so its input is on one machine.
-        pdf = df.select(
-            "split", F.col("label").cast("int").alias("label"), *[f.name for f in feats]
-        ).toPandas()
-        names = [f.name for f in feats if pdf[f.name].notna().any()]
-        cats = [f.name for f in feats if f.kind == "categorical" and f.name in names]
-        for f in feats:
-            if f.kind == "numeric" and f.name in names:
-                pdf[f.name] = pdf[f.name].astype(float)
+        _, feats, pdf = split_population(spark, config, lake, name)
+        names = [f.name for f in feats]
+        cats = [f.name for f in feats if f.kind == "categorical"]
         part = {s: pdf[pdf.split == s] for s in ("train", "validation", "test")}
         auc, seconds = lightgbm_run(
             part["train"], part["validation"], part["test"], names, cats, evals, seed=42
