@@ -18,6 +18,7 @@ from crm_mining.config import load_config
 from crm_mining.generate import generate_lake
 from crm_mining.generate.customers import customer_id, customers_frame
 from crm_mining.generate.landing import ALL_REASONS
+from crm_mining.generate.segments import SWITCH_AGES
 from crm_mining.generate.texts import SENTIMENTS, TOPICS
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.window import months_frame
@@ -135,6 +136,43 @@ def test_truth_customers_exist_and_churners_close_everything_then_stop(spark, la
         .where(F.to_date("ts") >= F.col("churn_date"))
     )
     assert late.count() == 0
+
+
+def test_switchers_are_at_either_end_of_the_age_range_and_leave_without_a_decline(spark, lake_config, lake):
+    # #11: life-event switchers make churn depend on age at both ends (a tree model's signal, not a linear
+    # one's). Their debits hold up until they leave, where a decliner's fall: compared over the 3 months
+    # before the churn month against the window's first 3 months (churn month 6 or 7 of 8, so the two
+    # periods do not overlap). Counts, not amounts: the amounts are too heavy-tailed for a handful of people.
+    start = F.lit(lake_config.generate.start_date)
+    churners = spark.read.parquet(lake.truth("customers")).where("is_churner")
+    born = (
+        read_csv(spark, lake.landing("customers"))
+        .select("customer_id", F.try_to_date("birth_date").alias("born"))
+        .where("born is not null")
+        .dropDuplicates(["customer_id"])
+    )
+    age = F.floor(F.months_between(start, "born") / 12)
+    young, old = SWITCH_AGES
+    switchers = churners.where("is_switcher").join(born, "customer_id")
+    assert switchers.count() >= 10
+    assert switchers.where((age >= young) & (age < old)).count() == 0
+    month = F.months_between(F.trunc("ts", "month"), start).cast("int")
+    churn_month = F.months_between(F.trunc("churn_date", "month"), start).cast("int")
+    last_before_leaving = month.between(churn_month - 3, churn_month - 1)
+    ratios = {
+        r.is_switcher: (r.people, r.ratio)
+        for r in clean_transactions(spark, lake)
+        .where("direction = 'DEBIT'")
+        .join(churners.where(churn_month >= 6), "customer_id")
+        .groupBy("is_switcher")
+        .agg(
+            F.countDistinct("customer_id").alias("people"),
+            (F.count(F.when(last_before_leaving, 1)) / F.count(F.when(month < 3, 1))).alias("ratio"),
+        )
+        .collect()
+    }
+    assert ratios[True][0] >= 3 and ratios[False][0] >= 3, ratios
+    assert ratios[True][1] > 0.8 and ratios[False][1] < 0.6, ratios
 
 
 def test_defaulters_reach_90_days_past_due_at_default_date(spark, lake):
@@ -307,7 +345,12 @@ def test_interaction_truth_plants_topics_sentiments_languages_and_angrier_churne
     zh_share = texts.where(chinese).count() / texts.count()
     assert 0.15 < zh_share < 0.25
     # Churners in their decline months (6 months before churn) write more, and more negative, complaints.
-    customers = spark.read.parquet(lake.truth("customers")).select("customer_id", "churn_date")
+    # Switchers leave without a decline, so their last months are not declining ones.
+    customers = (
+        spark.read.parquet(lake.truth("customers"))
+        .where("not is_switcher")
+        .select("customer_id", "churn_date")
+    )
     months = F.months_between(F.col("churn_date"), F.to_date("interaction_ts"))
     rows = texts.join(customers, "customer_id").withColumn(
         "declining", F.coalesce((months >= 0) & (months < 6), F.lit(False))

@@ -26,7 +26,12 @@ class GenerateSettings:
     bad_record_rate: float = field(default=0.002, metadata={"min": 0.0, "max": 0.2})
     # Share of daily transaction drops delivered as CSV (the rest Parquet).
     csv_share: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
+    # Share of pre-window customers who churn inside the window after a decline of their activity.
     churn_rate: float = field(default=0.12, metadata={"min": 0.0, "max": 0.9})
+    # Share of the other pre-window customers aged under 27 or 72 and over (segments.SWITCH_AGES) who
+    # switch banks on a life event: every account closes inside the window, with no decline before it (a
+    # churn risk that rises at both ends of the age range: a tree model learns it, a linear model cannot).
+    switch_rate: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     default_rate: float = field(default=0.05, metadata={"min": 0.0, "max": 0.9})
     # Share of customers who go silent for 4-6 months inside the window (half of them resume).
     dormant_rate: float = field(default=0.06, metadata={"min": 0.0, "max": 0.5})

@@ -32,13 +32,14 @@ MONTHLY_DECAY = 0.65
 def activity_factor(month_idx: Column) -> Column:
     """Multiplier on a customer's activity and balances in a month (needs the wide customer columns).
 
-    Churners decay 35% a month from 8 months before the churn month (floor 0.1), so the expected spend
+    Churners other than switchers decay 35% a month from 8 months before the churn month (floor 0.1), so the expected spend
     of the last 3 months is <= 0.45x the 3 before at every month end of the 6-month decline window
     (and 0.69x one month before it, outside the window).
     Dormant customers are silent in months [silent_from, silent_to).
     """
     k = month_idx - (F.col("churn_month") - 9)
-    churn = F.when(F.col("is_churner") & (k >= 1), F.greatest(F.pow(F.lit(MONTHLY_DECAY), k), F.lit(0.1)))
+    declines = F.col("is_churner") & ~F.col("is_switcher")
+    churn = F.when(declines & (k >= 1), F.greatest(F.pow(F.lit(MONTHLY_DECAY), k), F.lit(0.1)))
     silent = F.when(
         F.col("is_dormant") & (month_idx >= F.col("silent_from")) & (month_idx < F.col("silent_to")),
         F.lit(0.0),

@@ -207,7 +207,9 @@ def with_join_date(df: DataFrame, settings: GenerateSettings) -> DataFrame:
 def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     """Churners, defaulters and dormant customers (mutually exclusive), each with its dates.
 
-    churn_month/churn_date: all accounts close on churn_date; default_month: the defaulted card's
+    Churners are decliners (``churn_rate``: activity decays before the churn date) plus life-event
+    switchers (``is_switcher``, ``switch_rate`` of the other pre-window customers in the switching ages:
+    no decline). churn_month/churn_date: all accounts close on churn_date; default_month: the defaulted card's
     dpd reaches 90 at that month end; silent_from/silent_to: month indexes without activity.
     """
     seed, key, m = settings.seed, F.col("cust_num"), settings.months
@@ -216,7 +218,14 @@ def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     behaviour_u = uniform(seed, "behaviour", key)
     churn_cut, default_cut = settings.churn_rate, settings.churn_rate + settings.default_rate
     dormant_cut = default_cut + settings.dormant_rate
-    is_churner = pre_window & (behaviour_u < churn_cut)
+    young, old = S.SWITCH_AGES
+    is_switcher = (
+        pre_window
+        & (behaviour_u >= dormant_cut)
+        & ((F.col("age") < young) | (F.col("age") >= old))
+        & (uniform(seed, "switch", key) < settings.switch_rate)
+    )
+    is_churner = (pre_window & (behaviour_u < churn_cut)) | is_switcher
     # A defaulter's card is open at least 3 months before the window starts (room for dpd to climb).
     is_defaulter = (
         (F.col("join_date") <= F.date_sub(start, 120))
@@ -240,6 +249,7 @@ def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     return df.withColumns(
         {
             "is_churner": is_churner,
+            "is_switcher": is_switcher,
             "is_defaulter": is_defaulter,
             "is_dormant": is_dormant,
             "churn_month": F.when(is_churner, churn_month),

@@ -13,6 +13,10 @@ from crm_mining.domain import PRODUCT_CATALOGUE
 SEGMENTS = ["mass", "young_digital", "affluent", "sme_owner", "senior_saver"]
 SEGMENT_WEIGHTS = [0.45, 0.20, 0.12, 0.08, 0.15]
 
+# Life-event switchers (generate.switch_rate) are younger than the first age or at least the second:
+# students and young workers leaving home, retirees moving or consolidating with a family member's bank.
+SWITCH_AGES = (27, 72)
+
 # code: (name, category, is_credit)
 PRODUCTS = PRODUCT_CATALOGUE
 CREDIT_PRODUCTS = list(domain.CREDIT_PRODUCTS)

@@ -5,7 +5,7 @@ customer who has joined by m,
 exit (no open account) > dormant (open accounts, no clean transaction for >= dormant_inactive_days,
 observed from max(start_date, join_date)) > reactivated (was dormant at an earlier month end and m is
 within 3 months of the first transaction after it) > acquisition (tenure <= 3) > decline (a churner
-and churn_date - 6 months <= m < churn_date) > build_up (tenure <= 24) > maturity.
+who is not a switcher, and churn_date - 6 months <= m < churn_date) > build_up (tenure <= 24) > maturity.
 tenure = floor(months_between(m, join_date)).
 """
 
@@ -22,11 +22,13 @@ REACTIVATED_MONTHS = 3
 
 
 def truth_customers(customers: DataFrame) -> DataFrame:
-    """customer_id, segment, is_churner, churn_date, is_defaulter, default_date, is_dormant, join_date."""
+    """customer_id, segment, is_churner, is_switcher, churn_date, is_defaulter, default_date, is_dormant,
+    join_date."""
     return customers.select(
         "customer_id",
         "segment",
         "is_churner",
+        "is_switcher",
         "churn_date",
         "is_defaulter",
         "default_date",
@@ -55,7 +57,7 @@ def lifecycle_truth(
     by_customer = Window.partitionBy("customer_id").orderBy("month_end")
     upto = by_customer.rowsBetween(Window.unboundedPreceding, Window.currentRow)
     rows = (
-        customers.select("customer_id", "join_date", "is_churner", "churn_date")
+        customers.select("customer_id", "join_date", "is_churner", "is_switcher", "churn_date")
         .crossJoin(F.broadcast(months.select("month_end")))
         .where(F.col("join_date") <= F.col("month_end"))
         .join(activity, ["customer_id", "month_end"], "left")
@@ -83,6 +85,7 @@ def lifecycle_truth(
     )
     decline = (
         F.col("is_churner")
+        & ~F.col("is_switcher")
         & (F.col("month_end") >= F.add_months("churn_date", -DECLINE_MONTHS))
         & (F.col("month_end") < F.col("churn_date"))
     )
