@@ -12,14 +12,42 @@ from pyspark.testing import assertDataFrameEqual
 from crm_mining import CrmMiningError
 from crm_mining.config.models import ScorecardSettings
 from crm_mining.models.data import Feature
-from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table
+from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table, with_running_sums
 from crm_mining.models.monitor import bin_shares
 from crm_mining.models.pipeline import gbt_pipeline, with_weight
 from crm_mining.models.reasons import contributions, top_reasons, tree_ensemble, with_reasons
 from crm_mining.models.score import check_columns, risk_grade, scorecard_points
 
 
-def test_metrics_match_scikit_learn(spark):
+@pytest.fixture(params=[1, 13], ids=["one partition", "13 partitions"])
+def shuffle_partitions(request, spark):
+    """The running sums over sorted scores span partitions: check them in one and across many."""
+    # Adaptive execution would coalesce the small sorted partitions back into one.
+    confs = {
+        "spark.sql.shuffle.partitions": str(request.param),
+        "spark.sql.adaptive.coalescePartitions.enabled": "false",
+    }
+    before = {key: spark.conf.get(key) for key in confs}
+    for key, value in confs.items():
+        spark.conf.set(key, value)
+    yield request.param
+    for key, value in before.items():
+        spark.conf.set(key, value)
+
+
+def test_running_sums_carry_over_from_partition_to_partition(spark, shuffle_partitions):
+    df = spark.createDataFrame([(k, k % 3) for k in range(1, 41)], "k int, v int")
+    assert df.orderBy("k").rdd.getNumPartitions() == shuffle_partitions
+    got = with_running_sums(df, [F.col("k").desc()], ["v"])
+    # k from 40 down: v_upto(k) = sum of j % 3 for j = k..40; total 40
+    expected = spark.createDataFrame(
+        [(k, k % 3, sum(j % 3 for j in range(k, 41)), 40) for k in range(1, 41)],
+        "k int, v int, v_upto long, v_total long",
+    )
+    assertDataFrameEqual(got, expected)
+
+
+def test_metrics_match_scikit_learn(spark, shuffle_partitions):
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
 
     rng = np.random.default_rng(3)

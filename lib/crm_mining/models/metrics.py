@@ -6,8 +6,8 @@
 - KS: the largest gap between the cumulative score distributions of events and non-events, max(TPR - FPR);
 - Gini: 2 x AUC - 1; Brier: mean squared error of the probability.
 
-The curve is aggregated per distinct score first, then a running sum over scores in order; that window
-runs in one partition over the distinct scores (at most the rows, and far fewer for a tree ensemble).
+The curve is aggregated per distinct score first, then a running sum over scores in order
+(``with_running_sums``: a sorted, range-partitioned frame, so no window holds every score in one task).
 """
 
 from __future__ import annotations
@@ -21,14 +21,8 @@ def roc_points(scored: DataFrame) -> DataFrame:
     by_score = scored.groupBy("score").agg(
         F.sum(F.col("label")).alias("pos"), F.sum(1 - F.col("label")).alias("neg")
     )
-    order = Window.orderBy(F.col("score").desc()).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    return by_score.select(
-        "score",
-        "pos",
-        "neg",
-        F.sum("pos").over(order).alias("tp"),
-        F.sum("neg").over(order).alias("fp"),
-    )
+    running = with_running_sums(by_score, [F.col("score").desc()], ["pos", "neg"])
+    return running.select("score", "pos", "neg", F.col("pos_upto").alias("tp"), F.col("neg_upto").alias("fp"))
 
 
 def binary_metrics(scored: DataFrame) -> dict:
@@ -76,11 +70,10 @@ def gains_table(scored: DataFrame, groups: int = 10) -> DataFrame:
         F.min("score").alias("min_score"),
         F.max("score").alias("max_score"),
     )
-    whole = Window.partitionBy(F.lit(1))
-    upto = Window.orderBy("decile").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    total_events, total_rows = F.sum("events").over(whole), F.sum("rows").over(whole)
+    per = per.join(F.broadcast(cumulative(per, "decile", ["events", "rows"], include_self=True)), "decile")
+    total_events, total_rows = F.col("events_total"), F.col("rows_total")
     overall = total_events / total_rows
-    cum_events, cum_rows = F.sum("events").over(upto), F.sum("rows").over(upto)
+    cum_events, cum_rows = F.col("events_cum"), F.col("rows_cum")
     return per.select(
         F.col("decile").cast("int").alias("decile"),
         F.col("rows").cast("long").alias("rows"),
@@ -95,29 +88,56 @@ def gains_table(scored: DataFrame, groups: int = 10) -> DataFrame:
     )
 
 
-def with_positions(df: DataFrame, *order: Column) -> DataFrame:
-    """``df`` with ``position`` (0-based rank in ``order``) and ``row_count``, without a window over all rows.
+def with_running_sums(df: DataFrame, order: list[Column], columns: list[str]) -> DataFrame:
+    """``df`` with ``<c>_upto`` (the sum of ``c`` over the rows before it in ``order`` and itself) and
+    ``<c>_total`` for each of ``columns``, without a window over all rows.
 
     ``Window.orderBy`` with no partition moves every row into one task. Here a range-partitioned sort
     numbers rows within each partition (``monotonically_increasing_id``: partition id in the upper bits);
-    each partition's offset is the row count of the partitions before it, from a table of one row per
-    partition. Rows that tie on ``order`` may swap places, which no aggregate over them can see.
+    the running sums are taken within each partition, plus the partition's offset: the sums of the
+    partitions before it, from a table of one row per partition. Rows that tie on ``order`` may swap
+    places, which no aggregate over them can see.
     """
     # ``numbered`` feeds both sides of the join below. Spark plans its sort's shuffle once and reuses it
     # (spark.sql.exchange.reuse, on by default), so both sides see the same partitions; with reuse off,
-    # a second range sampling could draw other boundaries and positions would repeat or go missing.
+    # a second range sampling could draw other boundaries and sums would repeat or go missing.
     numbered = df.orderBy(*order).withColumn("_id", F.monotonically_increasing_id())
     numbered = numbered.withColumn("_part", F.shiftright("_id", 33))
-    sizes = numbered.groupBy("_part").agg(F.count(F.lit(1)).alias("_rows"))
-    before = Window.orderBy("_part").rowsBetween(Window.unboundedPreceding, -1)  # one row per partition
-    offsets = sizes.select(
-        "_part",
-        F.coalesce(F.sum("_rows").over(before), F.lit(0)).alias("_offset"),
-        F.sum("_rows").over(Window.partitionBy(F.lit(1))).alias("row_count"),
+    per_part = numbered.groupBy("_part").agg(*[F.sum(c).alias(c) for c in columns])
+    offsets = cumulative(per_part, "_part", columns, include_self=False)
+    within = (
+        Window.partitionBy("_part").orderBy("_id").rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
-    within = F.col("_id") - F.shiftleft(F.col("_part"), 33)
     return numbered.join(F.broadcast(offsets), "_part").select(
-        *df.columns, (F.col("_offset") + within).alias("position"), "row_count"
+        *df.columns,
+        *[(F.col(f"{c}_cum") + F.sum(c).over(within)).alias(f"{c}_upto") for c in columns],
+        *[f"{c}_total" for c in columns],
+    )
+
+
+def cumulative(small: DataFrame, key: str, columns: list[str], include_self: bool) -> DataFrame:
+    """Per ``key`` of ``small`` (one row per key, a few rows: partitions, deciles): ``<c>_cum``, the sum of
+    ``c`` over the keys before it (and itself when ``include_self``), and ``<c>_total``.
+
+    A non-equi self-join of the few rows, not a window: Spark runs a window without a partition in one
+    task and warns about it on every query, whatever its size.
+    """
+    other = small.select(F.col(key).alias("_other"), *[F.col(c).alias(f"_other_{c}") for c in columns])
+    counted = F.col("_other") <= F.col(key) if include_self else F.col("_other") < F.col(key)
+    return (
+        small.select(key)
+        .join(F.broadcast(other), counted, "left")
+        .groupBy(key)
+        .agg(*[F.coalesce(F.sum(f"_other_{c}"), F.lit(0)).alias(f"{c}_cum") for c in columns])
+        .crossJoin(small.agg(*[F.sum(c).alias(f"{c}_total") for c in columns]))
+    )
+
+
+def with_positions(df: DataFrame, *order: Column) -> DataFrame:
+    """``df`` with ``position`` (0-based rank in ``order``) and ``row_count`` (``with_running_sums``)."""
+    counted = with_running_sums(df.withColumn("_one", F.lit(1)), list(order), ["_one"])
+    return counted.select(
+        *df.columns, (F.col("_one_upto") - 1).alias("position"), F.col("_one_total").alias("row_count")
     )
 
 
