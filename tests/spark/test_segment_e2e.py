@@ -118,11 +118,7 @@ def test_mllib_inertia_is_within_one_percent_of_scikit_learn(spark, segmented):
     assert abs(ours / theirs - 1) <= 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #10: on the corrected sample lake (window 2024-11..2026-10) the silhouette chooses k=3 "
-    "(0.556 vs 0.445 at k=5) and the ARI vs the latent segments is 0.16, below the 0.40 floor",
-)
+# Issue #10. Measured on the sample lake after the generator's life-event switchers (#11): k=4, ARI 0.427.
 def test_segments_recover_the_latent_segments(spark, segmented):
     config, dates, _, _ = segmented
     lake = Lake(config)
