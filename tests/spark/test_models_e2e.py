@@ -30,6 +30,8 @@ def with_risk_split(config, **changes):
 # 400 customers leave 3 new defaulters in the risk validation snapshot (2000 give ~15): the test lowers
 # the per-class minimum to train risk at all; its AUCs on so few events are printed, not asserted.
 RISK_MIN_PER_CLASS = 2
+
+
 @pytest.fixture(scope="module")
 def runs(spark, sample_lake):
     # A 3-trial budget keeps the test short; the measured figures in the README use the same budget.
