@@ -257,6 +257,7 @@ def test_lifecycle_truth_matches_its_definitions(spark, lake):
     assert stages.where("stage = 'dormant' and recency_days < 90").count() == 0
     assert stages.where("stage = 'reactivated' and (recency_days >= 90 or recency_days is null)").count() == 0
     assert joined.where("stage = 'decline' and not is_churner").count() == 0
+    assert joined.where("stage = 'decline' and is_switcher").count() == 0  # switchers leave without one
     assert joined.where("stage = 'maturity' and tenure_months <= 24").count() == 0
     assert joined.where("is_dormant").where("stage = 'dormant'").count() > 0
     # Decline: debit spend of the last 3 months < 0.6 x the 3 before, at month ends with 6 months of data.

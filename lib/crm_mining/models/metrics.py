@@ -97,6 +97,9 @@ def with_running_sums(df: DataFrame, order: list[Column], columns: list[str]) ->
     the running sums are taken within each partition, plus the partition's offset: the sums of the
     partitions before it, from a table of one row per partition. Rows that tie on ``order`` may swap
     places, which no aggregate over them can see.
+
+    Every column of ``df`` must be a sort key or one of ``columns``: a column only one side of the join
+    below reads would be pruned from the other side's sort, which then could not be reused (see below).
     """
     # ``numbered`` feeds both sides of the join below. Spark plans its sort's shuffle once and reuses it
     # (spark.sql.exchange.reuse, on by default), so both sides see the same partitions; with reuse off,
