@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pyspark.sql.types import StructType
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
@@ -77,6 +78,20 @@ def test_constraints_reject_bad_rows(spark, config):
             mode="append",
         )
     assert lake.read(spark, "silver.products").count() == 1
+
+
+def test_an_existing_table_gets_the_constraints_it_lacks(spark, config):
+    lake = Lake(config)
+    schema = StructType.fromDDL("txn_id string, amount double")
+    lake.ensure_table(spark, "silver.products", schema, not_null=["txn_id"])
+    lake.write(spark.createDataFrame([("T1", -1.0)], schema), "silver.products", mode="append")
+    with pytest.raises(Exception, match="(?i)violate"):  # Delta checks the rows already there
+        lake.ensure_table(spark, "silver.products", schema, checks={"Amount_Positive": "amount > 0"})
+    lake.delta(spark, "silver.products").delete("amount <= 0")
+    lake.ensure_table(spark, "silver.products", schema, checks={"Amount_Positive": "amount > 0"})
+    assert lake.constraints(spark, "silver.products") == {"amount_positive"}
+    with pytest.raises(Exception, match="(?i)check constraint"):
+        lake.write(spark.createDataFrame([("T2", -2.0)], schema), "silver.products", mode="append")
 
 
 def test_reading_a_missing_table_names_it(spark, config):
