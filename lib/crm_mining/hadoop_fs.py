@@ -10,12 +10,14 @@ class HadoopFs:
     """Thin wrapper over ``org.apache.hadoop.fs.FileSystem`` for one root path."""
 
     def __init__(self, spark: SparkSession, root: str):
-        self.jvm = spark.sparkContext._jvm
+        # The class, looked up once: py4j resolves each segment of ``jvm.org.apache.hadoop.fs.Path`` with
+        # its own call to the JVM, five calls per path (generate makes a path per landing file).
+        self.path_class = spark.sparkContext._jvm.org.apache.hadoop.fs.Path
         self.conf = spark.sparkContext._jsc.hadoopConfiguration()
         self.fs = self.path(root).getFileSystem(self.conf)
 
     def path(self, text: str):
-        return self.jvm.org.apache.hadoop.fs.Path(text)
+        return self.path_class(text)
 
     def exists(self, text: str) -> bool:
         return bool(self.fs.exists(self.path(text)))
@@ -42,9 +44,15 @@ class HadoopFs:
     def length(self, text: str) -> int:
         return int(self.fs.getFileStatus(self.path(text)).getLen())
 
-    def move(self, source: str, target: str) -> None:
-        """Rename ``source`` to ``target`` (creating its folder); a rename is atomic on HDFS and local disks."""
+    def move(self, source, target: str, made: set[str] | None = None) -> None:
+        """Rename ``source`` (a path text or a Hadoop Path) to ``target``, creating its folder unless it is
+        in ``made`` (the folders this caller has created); a rename is atomic on HDFS and local disks."""
         destination = self.path(target)
-        self.fs.mkdirs(destination.getParent())
-        if not self.fs.rename(self.path(source), destination):
+        folder = target.rsplit("/", 1)[0]
+        if made is None or folder not in made:
+            self.fs.mkdirs(destination.getParent())
+            if made is not None:
+                made.add(folder)
+        origin = self.path(source) if isinstance(source, str) else source
+        if not self.fs.rename(origin, destination):
             raise OSError(f"could not move {source} to {target}")

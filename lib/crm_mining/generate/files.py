@@ -20,14 +20,14 @@ class LandingFs(HadoopFs):
         """Rename each ``staging/file=<rel path>/part-*`` to ``dest_root/<rel path>``; return the paths.
 
         The number of files is bounded by config (days and months of the window), not by data size.
+        ``dest_root`` is new (generate deletes the landing zone and truth it wrote before writing them
+        again), so no target is there to delete first.
         """
-        moved = []
+        moved, made = [], set()
         for status in self.fs.globStatus(self.path(f"{staging}/file=*/part-*")):
             part = status.getPath()
             relative = unquote(part.getParent().getName().removeprefix("file="))
-            target = f"{dest_root.rstrip('/')}/{relative}"
-            self.delete(target)
-            self.move(part.toString(), target)
+            self.move(part, f"{dest_root.rstrip('/')}/{relative}", made)
             moved.append(relative)
         self.delete(staging)
         return sorted(moved)
