@@ -17,5 +17,8 @@ from crm_mining.notebook import notebook_config
 from crm_mining.stages import stage
 
 config = notebook_config(globals().get("dbutils"))
+
+# COMMAND ----------
+
 summary = stage("generate").run(spark, config)
 summary

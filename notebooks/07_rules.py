@@ -17,6 +17,9 @@ from crm_mining.notebook import lake_table, notebook_config
 from crm_mining.stages import stage
 
 config = notebook_config(globals().get("dbutils"))
+
+# COMMAND ----------
+
 summary = stage("rules").run(spark, config)
 summary
 

@@ -1,7 +1,7 @@
 """Write notebooks/ from the stage registry: an overview that runs the pipeline, and one per stage.
 
 Each is a Databricks source-format notebook with no logic of its own: widgets (conf, lakehouse, set)
-give the config, one cell calls the stage, and one cell per table it writes `display()`s the table.
+give the config, one cell runs the stage, and one cell per table it writes `display()`s the table.
 Run it after adding a stage (a test checks the notebooks are current):
 
     .venv/bin/python scripts/notebooks.py
@@ -50,9 +50,9 @@ def stage_notebook(stage: Stage) -> str:
         markdown(f"%pip install {WHEEL}"),
         f"from crm_mining.notebook import {imports}\n"
         "from crm_mining.stages import stage\n\n"
-        'config = notebook_config(globals().get("dbutils"))\n'
-        f'summary = stage("{stage.name}").run(spark, config)\n'
-        "summary",
+        'config = notebook_config(globals().get("dbutils"))',
+        # Its own cell, so the tables can be looked at again without running the stage again.
+        f'summary = stage("{stage.name}").run(spark, config)\nsummary',
         *(f'display(lake_table(spark, config, "{name}"))' for name in stage.writes),
     ]
     return CELL.join(cells) + "\n"
