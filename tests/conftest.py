@@ -24,6 +24,9 @@ if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
 SHARED_LAKE_GROUP = "sample_lake"
 SPREAD_PER_TEST = ("test_ingest_crash.py",)
 LARGEST_FIRST = (SHARED_LAKE_GROUP, "test_standalone_cluster.py", "test_ingest_crash.py", "test_notebooks.py")
+# Within the shared lake's group: the report copies the lake and runs only the stages whose tables are not
+# there yet, so it goes after the modules that write the rules, segment and model tables to the lake.
+SHARED_LAKE_LAST = "test_report_browser.py"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
@@ -38,9 +41,10 @@ def pytest_collection_modifyitems(config, items):
         elif name not in SPREAD_PER_TEST:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
-    def rank(item) -> int:
+    def rank(item) -> tuple[int, bool]:
         group = SHARED_LAKE_GROUP if item.path.name in modules_on_the_shared_lake else item.path.name
-        return LARGEST_FIRST.index(group) if group in LARGEST_FIRST else len(LARGEST_FIRST)
+        order = LARGEST_FIRST.index(group) if group in LARGEST_FIRST else len(LARGEST_FIRST)
+        return order, item.path.name == SHARED_LAKE_LAST
 
     items.sort(key=rank)  # stable: each module keeps its own order
 
