@@ -3,21 +3,25 @@ Delta table content as the same job in local mode.
 
 Kept as small as still proves it (issue #16 part 4): only ingest, the job with the most Delta commits and
 shuffles, goes to the cluster, on the small landing zone of every bad-record kind that the session's
-local ingest (conftest ``base_ingested``) has already read; both workers must have run executors for it.
+local ingest (conftest ``base_ingested``) has already read, and of that only the transactions and the
+sources their validation reads (CSV, JSON and Parquet streams, orphan and duplicate checks against
+silver): each other source would add its fixed batch time in a fresh driver JVM. Both workers must have
+run executors for it.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.config import load_config
 from crm_mining.tables import Lake
 from helpers.lake_compare import comparable
+from helpers.landing_files import TRANSACTIONS_AND_PARENTS, copy_landing
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -26,10 +30,10 @@ from standalone_cluster import StandaloneCluster, build_wheel  # noqa: E402
 pytestmark = pytest.mark.slow
 
 COMPARED = [
+    "silver.products",
     "silver.customers",
     "silver.accounts",
     "silver.transactions",
-    "silver.repayments",
     "ops.quarantine",
 ]
 # The local session's partition counts (conf/local.yaml): under spark-submit the session keeps the cluster's
@@ -43,7 +47,7 @@ def test_cluster_ingest_writes_what_local_ingest_writes(spark, base_ingested, tm
     local = Lake(base_ingested["config"])
     local_root = Path(base_ingested["config"].lake.root)
     cluster_root = tmp_path / "cluster-lake"
-    shutil.copytree(local_root / "landing", cluster_root / "landing")
+    copy_landing(local_root, cluster_root, TRANSACTIONS_AND_PARENTS)
 
     with StandaloneCluster(tmp_path / "cluster", workers=2) as cluster:
         done = cluster.submit(
@@ -59,7 +63,10 @@ def test_cluster_ingest_writes_what_local_ingest_writes(spark, base_ingested, tm
 
     on_cluster = Lake(load_config(lakehouse=str(cluster_root)))
     for name in COMPARED:
-        want = comparable(local.read(spark, name), local_root)
+        want = local.read(spark, name)
+        if "source" in want.columns:  # quarantine: the local run's rows of the sources landed here
+            want = want.where(F.col("source").isin(*TRANSACTIONS_AND_PARENTS))
+        want = comparable(want, local_root)
         assert not want.isEmpty(), name
         assertDataFrameEqual(
             comparable(on_cluster.read(spark, name), cluster_root), want, checkRowOrder=False

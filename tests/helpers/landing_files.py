@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +14,20 @@ from crm_mining.landing import source
 
 CUSTOMER_HEADER = source("customers").columns
 TXN_COLUMNS = source("transactions").columns
+# The transactions and the sources their validation reads (product codes, customers, accounts): enough for
+# a test about the transaction streams, without the fixed batch time of every other source.
+TRANSACTIONS_AND_PARENTS = ("products", "customers", "accounts", "transactions")
+
+
+def copy_landing(from_lakehouse: Path, to_lakehouse: Path, sources: tuple[str, ...]) -> None:
+    """``from_lakehouse``'s landing files of ``sources``; the other sources' folders are there, empty (a
+    source without its folder is a failed source)."""
+    for folder in (from_lakehouse / "landing").iterdir():
+        target = to_lakehouse / "landing" / folder.name
+        if folder.name in sources:
+            shutil.copytree(folder, target)
+        else:
+            target.mkdir(parents=True)
 
 
 def customer(cid: str, join_date: str = "2024-05-01", birth: str = "1980-02-03") -> list[str]:

@@ -26,6 +26,7 @@ from crm_mining.config import load_config
 from crm_mining.ingest import ingest_lake
 from crm_mining.tables import Lake
 from helpers.lake_compare import comparable
+from helpers.landing_files import TRANSACTIONS_AND_PARENTS, copy_landing
 from helpers.pii_scan import landed_pii_values, pii_in_text
 
 CRASHING_STREAM = "transactions_csv"
@@ -36,10 +37,10 @@ BOUNDARIES = {
     "audit": "ops.ingest_audit",
 }
 COMPARED = ("bronze.transactions", "silver.transactions", "ops.quarantine", "ops.ingest_audit")
-# The crashed lake lands only the transactions and what their validation reads (products, customers,
-# accounts): every other stream would cost its fixed batch time twice per test (CI time). Its tables are
-# compared with the clean run's rows of these sources. OPTIMIZE (files, not rows) is skipped likewise.
-LANDED = ("products", "customers", "accounts", "transactions")
+# The crashed lake lands only the transactions and what their validation reads: every other stream would
+# cost its fixed batch time twice per test (CI time). Its tables are compared with the clean run's rows of
+# these sources. OPTIMIZE (files, not rows) is skipped likewise.
+LANDED = TRANSACTIONS_AND_PARENTS
 RUN = ["spark.master=local[2]", "ingest.optimize=false"]
 
 CHILD = """
@@ -121,17 +122,6 @@ def clean_run(base_ingested):
     return Path(config.lake.root), config
 
 
-def land_copy(clean_lakehouse: Path, lakehouse: Path) -> None:
-    """The clean run's landing files of LANDED; the other sources' folders are there, empty (a source
-    without its folder is a failed source)."""
-    for folder in (clean_lakehouse / "landing").iterdir():
-        target = lakehouse / "landing" / folder.name
-        if folder.name in LANDED:
-            shutil.copytree(folder, target)
-        else:
-            target.mkdir(parents=True)
-
-
 def assert_tables_equal_the_clean_run(spark, lakehouse: Path, clean_run) -> None:
     clean_lakehouse, clean_config = clean_run
     config = load_config(overrides=RUN, lakehouse=str(lakehouse))
@@ -158,7 +148,7 @@ def test_a_kill_at_each_commit_boundary_in_turn_then_a_rerun_equals_an_uninterru
     one per boundary: every kill costs a JVM start and the batches before it (CI time)."""
     clean_lakehouse, _ = clean_run
     lakehouse = tmp_path / "lakehouse"
-    land_copy(clean_lakehouse, lakehouse)
+    copy_landing(clean_lakehouse, lakehouse, LANDED)
     for boundary, table_prefix in BOUNDARIES.items():
         crash_ingest(lakehouse, table_prefix)
         if boundary == "bronze":  # the landing files may go (retention) once bronze has them: the reruns
@@ -176,7 +166,7 @@ def test_an_ingest_overtaken_by_a_concurrent_one_says_a_rerun_is_safe_and_nothin
 ):
     clean_lakehouse, _ = clean_run
     lakehouse = tmp_path / "lakehouse"
-    land_copy(clean_lakehouse, lakehouse)
+    copy_landing(clean_lakehouse, lakehouse, LANDED)
     ready, go = tmp_path / "ready", tmp_path / "go"
     config = load_config(overrides=RUN, lakehouse=str(lakehouse))
     first = start_child(PAUSED_CHILD, CRASHING_STREAM, str(lakehouse), str(ready), str(go))
