@@ -18,6 +18,7 @@ from crm_mining.rules.risk import flagged_rules, is_risk_rule, risk_baskets, ris
 
 D = dt.date(2025, 6, 30)
 D2 = dt.date(2025, 7, 31)
+OPEN = dt.date(2025, 12, 31)  # a snapshot whose label windows have not closed
 BASKET_SCHEMA = "snapshot_date date, customer_id string, items array<string>"
 EXCLUSION_SCHEMA = (
     "snapshot_date date, customer_id string, product string, reason string, detail string, risk_level int"
@@ -63,6 +64,8 @@ def test_depth_buckets_activity_churn_and_default(spark):
             (D, "e", 5, True),
             (D, "f", 4, False),
             (D, "g", 0, True),
+            (OPEN, "a", 1, True),
+            (OPEN, "b", 1, True),
         ],  # fmt: skip
         "snapshot_date date, customer_id string, product_count int, active_90d boolean",
     )
@@ -74,6 +77,9 @@ def test_depth_buckets_activity_churn_and_default(spark):
             (D, "d", None, None),
             (D, "e", 0, 0),
             (D, "f", 1, 1),
+            # A window still open: only the positives seen so far are labelled; no rate from them.
+            (OPEN, "a", 1, None),
+            (OPEN, "b", None, 1),
         ],
         "snapshot_date date, customer_id string, churn int, default int",
     )
@@ -83,6 +89,7 @@ def test_depth_buckets_activity_churn_and_default(spark):
             (D, "2", 1, 1, 1.0, 1, 0.0, 1, 1.0),
             (D, "3", 1, 1, 1.0, 0, None, 0, None),
             (D, "4+", 2, 1, 0.5, 2, 0.5, 2, 0.5),
+            (OPEN, "1", 2, 2, 1.0, 0, None, 0, None),
         ],
         "snapshot_date date, products_held string, customers long, active_90d long, activity_rate double, "
         "churn_labelled long, churn_rate double, default_labelled long, default_rate double",

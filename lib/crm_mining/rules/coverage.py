@@ -7,7 +7,9 @@ to for the target, ceil(target_pct / 100 x holders) - holders_with_target, at le
 same over every customer holding any product.
 
 Depth: customers by number of products held (1, 2, 3, 4+) with the share active in the 90 days up to the
-snapshot and the churn and default rates of gold.labels (over labelled customers only; null if none).
+snapshot and the churn and default rates of gold.labels: over labelled customers, and only at snapshots whose
+label window has closed (null before: gold.labels holds a positive as soon as it is seen and a negative only
+once the window ends, so an open window's rate would be 1).
 """
 
 from __future__ import annotations
@@ -69,19 +71,37 @@ def depth_bucket(count: F.Column) -> F.Column:
     return F.when(count >= 4, F.lit("4+")).otherwise(count.cast("string"))
 
 
+def closed_label_windows(labels: DataFrame, *columns: str) -> DataFrame:
+    """snapshot_date and ``<column>_closed`` per label column: whether its window has closed at the snapshot.
+
+    A label's window closes for every customer of a snapshot at once (its horizon end is past the data end
+    or not), and only a closed window has negatives, so a snapshot with any 0 label has a closed window.
+    """
+    return labels.groupBy("snapshot_date").agg(
+        *[F.coalesce(F.max(F.col(c) == 0), F.lit(False)).alias(f"{c}_closed") for c in columns]
+    )
+
+
+def final_labels(labels: DataFrame) -> DataFrame:
+    """customer_id, snapshot_date, churn, default: each label kept only where its window has closed."""
+    return labels.join(closed_label_windows(labels, "churn", "default"), "snapshot_date").select(
+        "customer_id",
+        "snapshot_date",
+        F.when(F.col("churn_closed"), F.col("churn")).alias("churn"),
+        F.when(F.col("default_closed"), F.col("default")).alias("default"),
+    )
+
+
 def product_depth(customers: DataFrame, labels: DataFrame | None) -> DataFrame:
     """DEPTH_COLUMNS per snapshot and products held (1, 2, 3, 4+).
 
     ``customers``: snapshot_date, customer_id, product_count, active_90d (boolean; null = unknown);
-    ``labels``: gold.labels (customer_id, snapshot_date, churn, default) or None.
+    ``labels``: gold.labels (customer_id, snapshot_date, churn, default) or None; rates only from closed
+    windows (``final_labels``).
     """
     held = customers.where(F.col("product_count") >= 1)
     if labels is not None:
-        held = held.join(
-            labels.select("customer_id", "snapshot_date", "churn", "default"),
-            ["customer_id", "snapshot_date"],
-            "left",
-        )
+        held = held.join(final_labels(labels), ["customer_id", "snapshot_date"], "left")
     else:
         held = held.withColumns({"churn": F.lit(None).cast("int"), "default": F.lit(None).cast("int")})
     grouped = held.groupBy("snapshot_date", depth_bucket(F.col("product_count")).alias("products_held")).agg(

@@ -29,7 +29,7 @@ from crm_mining.rules.baskets import (
     source_text,
     unusable_rows,
 )
-from crm_mining.rules.coverage import product_coverage, product_depth
+from crm_mining.rules.coverage import closed_label_windows, product_coverage, product_depth
 from crm_mining.rules.evaluation import offer_metrics, opened_products
 from crm_mining.rules.exclusions import offer_exclusions, risk_level
 from crm_mining.rules.mining import ITEMSET_COLUMNS, RULE_COLUMNS, MiningParams, mine
@@ -358,7 +358,8 @@ def validation_snapshot(labels: DataFrame, present: list[dt.date], chosen: dt.da
     if chosen:
         return chosen
     # One row per labelled snapshot date: bounded by the number of snapshots.
-    labelled = labels.where(F.col("default") == 0).select("snapshot_date").distinct().collect()
+    closed = closed_label_windows(labels, "default").where("default_closed")
+    labelled = closed.select("snapshot_date").collect()
     dates = sorted(r.snapshot_date for r in labelled if r.snapshot_date in set(present))
     return dates[-1] if dates else None
 
