@@ -245,6 +245,28 @@ def test_affinities_are_observable(spark, lake):
     assert all(r["opened_after_antecedent"] >= 0.75 for r in rules)
 
 
+def test_antecedent_holders_are_cross_sold_the_consequent_inside_the_window(spark, lake_config, lake):
+    # #9: next-best-offer is measured on the products opened after a snapshot; holders of an affinity's
+    # antecedent without its consequent at the window start open it inside the window (cross_sell_rate,
+    # 0.5 by default), other customers of that time rarely do.
+    start = F.lit(lake_config.generate.start_date)
+    accounts = spark.read.json(lake.landing("accounts")).where(F.col("customer_id").rlike("^C[0-9]{8}$"))
+    opened = accounts.groupBy("customer_id").pivot("product_code").agg(F.min(F.to_date("open_date")))
+    before = {code: F.coalesce(F.col(code) < start, F.lit(False)) for code in ("DDA", "PAYROLL", "CC")}
+    shares = (
+        opened.where(before["DDA"] & ~before["CC"])
+        .groupBy(before["PAYROLL"].alias("payroll"))
+        .agg(
+            F.count("*").alias("people"),
+            F.avg(F.coalesce(F.col("CC") >= start, F.lit(False)).cast("double")).alias("share"),
+        )
+    )
+    share = {r.payroll: (r.people, r.share) for r in shares.collect()}  # two rows
+    assert share[True][0] >= 20 and share[False][0] >= 20, share
+    assert share[True][1] >= 0.25, share  # about 0.5, less those who leave before their day
+    assert share[True][1] >= 3 * share[False][1], share
+
+
 def test_lifecycle_truth_matches_its_definitions(spark, lake):
     stages = spark.read.parquet(lake.truth("lifecycle"))
     truth = spark.read.parquet(lake.truth("customers"))

@@ -39,18 +39,18 @@ def test_rules_stage_on_the_sample_lake(spark, sample_lake):
     assert customers.count() > 0 and products.count() > 0
     assert offers.where(F.col("rank") > sample_lake.rules.offers.top_k).count() == 0
 
-    # Measured on this lake (generator version 2, t = 2026-04-30, 20 customers opened a product in 6 months):
-    # rules and popularity both hit 0.60 (MAP 0.479), random 0.50 (MAP 0.233). The openers are mostly new
-    # customers holding DDA (and PAYROLL), for whom the best rules rank products as popularity does; the two
-    # openers of a planted consequent (MORTGAGE -> INSURANCE) are risk-excluded. So no margin over
-    # popularity is asserted here (see docs/rules.md), only that rules are not worse and beat random.
+    # Measured on this lake (generator version 6, t = 2026-04-30, H = 6 months, k = 3; 34 customers opened a
+    # product): rules hit rate 0.794, MAP 0.681; most-popular 0.765 / 0.544; random 0.441 / 0.218. Holders of
+    # an affinity's antecedent are cross-sold its consequent inside the window (generate.cross_sell_rate),
+    # which the rules find and the popularity baseline does not; with cross_sell_rate 0 both tie (0.667 / 0.47,
+    # docs/rules.md). The floor leaves room for the lake to change, not for the margin to vanish.
     evaluation = {r.method: r for r in lake.read(spark, "gold.offer_evaluation").collect()}
     assert set(evaluation) == {"rules", "popularity", "random"}, evaluation
     assert evaluation["rules"].map - evaluation["random"].map >= 0.15
-    assert evaluation["rules"].hit_rate >= evaluation["popularity"].hit_rate - 0.05, evaluation
-    assert evaluation["rules"].map >= evaluation["popularity"].map - 0.05, evaluation
+    assert evaluation["rules"].map - evaluation["popularity"].map >= 0.08, evaluation
+    assert evaluation["rules"].hit_rate >= evaluation["popularity"].hit_rate, evaluation
 
-    # Measured: excluded customers defaulted 23% within 12 months, kept ones 2.7%.
+    # Measured (t = 2026-04-30, 6-month default window): excluded customers defaulted 22.5%, kept ones 1.5%.
     rates = {r.group: r.default_rate for r in lake.read(spark, "gold.exclusion_validation").collect()}
     assert rates["excluded_any"] - rates["kept"] >= 0.10
     assert rates["excluded_risk_rule"] > rates["kept"]

@@ -32,6 +32,10 @@ class GenerateSettings:
     # switch banks on a life event: every account closes inside the window, with no decline before it (a
     # churn risk that rises at both ends of the age range: a tree model learns it, a linear model cannot).
     switch_rate: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
+    # Share of the holders of an affinity's antecedent (generate/segments.py AFFINITIES) left without its
+    # consequent who are cross-sold it on a day inside the window: the product openings that next-best-offer
+    # is measured against (a new customer's first products open at random, whatever they hold).
+    cross_sell_rate: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     default_rate: float = field(default=0.05, metadata={"min": 0.0, "max": 0.9})
     # Share of customers who go silent for 4-6 months inside the window (half of them resume).
     dormant_rate: float = field(default=0.06, metadata={"min": 0.0, "max": 0.5})

@@ -3,7 +3,8 @@
 Built from ``spark.range(customers)`` with column expressions only. Each product column
 ``open_<CODE>`` holds the account's open date (null when the customer never holds it inside the
 window); accounts open over the first 24 months of tenure, the current account at join, and an
-affinity's consequent (``segments.AFFINITIES``) 1-6 months after the customer's earliest held antecedent.
+affinity's consequent (``segments.AFFINITIES``) 1-6 months after the customer's earliest held antecedent,
+or, for ``cross_sell_rate`` of the antecedent's other holders, on a day inside the window.
 """
 
 from __future__ import annotations
@@ -302,11 +303,26 @@ def with_products(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     offsets = {code: (uniform(seed, f"open-{code}", key) * 730).cast("int") for code in order}
     # ... except an affinity's consequent, which is cross-sold after its antecedent: 1-6 months after the
     # earliest held antecedent opens (so holders of the antecedent open it in the months that follow).
+    # A holder of the antecedent whom that draw left without the consequent is cross-sold it inside the
+    # window with probability cross_sell_rate (the bank's campaigns), on a uniform day of the window and at
+    # least 30 days after the antecedent opened: the openings next-best-offer is measured against.
+    window_days = (window_end(settings) - settings.start_date).days + 1
+    start_tenure_day = F.datediff(F.lit(settings.start_date), F.col("join_date"))
     for consequent in dict.fromkeys(c for _, c, _ in S.AFFINITIES):
         after = [F.when(holds[a], offsets[a]) for a, c, _ in S.AFFINITIES if c == consequent]
         earliest = F.least(*after) if len(after) > 1 else after[0]
         lag = (30 + uniform(seed, f"lag-{consequent}", key) * 150).cast("int")
-        offsets[consequent] = F.coalesce(earliest + lag, offsets[consequent])
+        cross_sold = (
+            ~holds[consequent]
+            & earliest.isNotNull()
+            & (uniform(seed, f"cross-sell-{consequent}", key) < settings.cross_sell_rate)
+        )
+        day = (uniform(seed, f"cross-sell-day-{consequent}", key) * window_days).cast("int")
+        in_window = start_tenure_day + day
+        offsets[consequent] = F.when(cross_sold, F.greatest(in_window, earliest + 30)).otherwise(
+            F.coalesce(earliest + lag, offsets[consequent])
+        )
+        holds[consequent] = holds[consequent] | cross_sold
     for code in order:
         offset = offsets[code]
         if code == "CC":
