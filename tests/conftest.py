@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,22 +74,41 @@ def config(tmp_path) -> Config:
     return load_config(overrides=["spark.master=local[2]"], lakehouse=str(tmp_path / "lakehouse"))
 
 
+@contextlib.contextmanager
+def built_once_per_run(tmp_path_factory, name: str):
+    """(folder, done file): a folder built once per pytest run, also across pytest-xdist workers.
+
+    Under xdist every worker's temp folder sits in one per-run folder; the first worker to take the lock
+    builds, the others wait on it and reuse what the builder wrote (while the builder has both cores)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = tmp_path_factory.mktemp(name)
+        yield folder, folder / "done.json"
+        return
+    folder = tmp_path_factory.getbasetemp().parent / name
+    folder.mkdir(exist_ok=True)
+    with open(folder.parent / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield folder, folder / "done.json"
+
+
 @pytest.fixture(scope="session")
 def base_ingested(spark, tmp_path_factory) -> dict:
     """``helpers.landing_files.base_landing`` (valid records plus one bad record of every kind), ingested
-    once: {"config", "lake", "runs": [its summary]}. For the modules that only read it (test_ingest) or
-    copy its landing files and compare with its tables (test_ingest_crash)."""
-    from pathlib import Path
-
+    once per run (across xdist workers): {"config", "lake", "runs": [its summary, as JSON gives it back]}.
+    For the modules that only read it (test_ingest, test_tokens) or copy its landing files and compare with
+    its tables (test_ingest_crash)."""
     from crm_mining.ingest import ingest_lake
     from crm_mining.tables import Lake
     from helpers.landing_files import base_landing
 
-    config = load_config(
-        overrides=["spark.master=local[2]"], lakehouse=str(tmp_path_factory.mktemp("base") / "lakehouse")
-    )
-    base_landing(Path(Lake(config).landing()))
-    return {"config": config, "lake": Lake(config), "runs": [ingest_lake(spark, config)]}
+    with built_once_per_run(tmp_path_factory, "base") as (folder, done):
+        config = load_config(overrides=["spark.master=local[2]"], lakehouse=str(folder / "lakehouse"))
+        if not done.exists():  # also after a builder that failed half way: start again
+            shutil.rmtree(folder / "lakehouse", ignore_errors=True)
+            base_landing(Path(Lake(config).landing()))
+            done.write_text(json.dumps([ingest_lake(spark, config)], default=str))
+        runs = json.loads(done.read_text())
+    return {"config": config, "lake": Lake(config), "runs": runs}
 
 
 @pytest.fixture(scope="session")
