@@ -1,7 +1,7 @@
 """Benchmark: the `segment` stage end to end on the sample lake, before and after a change, in one run.
 
-Builds (once, kept under --lake) the test suite's sample lake: 400 customers x 24 months, 13 snapshots,
-run through generate, ingest, features and lifecycle. Then, for each code version, a child process
+Builds (once, kept under --lake) the test suite's sample lake (400 customers, the other settings the
+defaults: 24 months, 15 snapshots), run through generate, ingest, features and lifecycle. Then, for each code version, a child process
 (its own JVM, local[2]) runs the stage twice with a fresh model directory: a first run (fits model v1)
 and a second run (scores with v1 and checks stability). Each child times the stage's steps by wrapping
 the functions `crm_mining.segment` calls (those a version lacks are skipped) and reports the chosen k,
@@ -43,12 +43,7 @@ STEPS = [
     "write_migration",
     "stability",
 ]
-SAMPLE = [
-    "spark.master=local[2]",
-    "generate.customers=400",
-    "generate.months=24",
-    "features.snapshot_count=13",
-]
+SAMPLE = ["spark.master=local[2]", "generate.customers=400"]  # as tests/conftest.py's sample_lake
 
 
 def lake_config(lake: Path, extra: list[str] | None = None):
@@ -187,7 +182,7 @@ def markdown(result: dict) -> str:
     lines = [
         "# bench_segment_stage: `segment` on the sample lake, before and after",
         "",
-        f"Sample lake: 400 customers x 24 months, 13 snapshots; local[2]; {result['cpus']} CPUs (shared); "
+        f"Sample lake: the sample_lake fixture's settings (400 customers, defaults otherwise); local[2]; {result['cpus']} CPUs (shared); "
         f"load average at start {result['load_average_start']}, at end {result['load_average_end']}; "
         f"{result['date']}. Each code version ran in its own JVM: a first run (fits v1 with the default "
         "k search) and a second run (scores with v1, refit for stability). Step times overlap (a step "
