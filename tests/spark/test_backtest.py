@@ -148,9 +148,9 @@ def fixed_lifetime_history(customers: int) -> list[tuple]:
     return rows
 
 
-def test_auto_picks_the_learned_method_where_it_is_known_to_win(spark):
-    txns = spark.createDataFrame(fixed_lifetime_history(240), TXN_SCHEMA)
-    config = load_config(
+def small_backtest_config(*extra: str):
+    """A 2-month backtest at one penalizer with small trees, for a few hundred crafted customers."""
+    return load_config(
         overrides=[
             "backtest.horizon_months=2",
             "backtest.offset_months=2",
@@ -158,8 +158,14 @@ def test_auto_picks_the_learned_method_where_it_is_known_to_win(spark):
             "value.gbt_min_instances_per_node=5",
             "value.gbt_max_iter=10",
             "value.gbt_max_depth=3",
+            *extra,
         ]
     )
+
+
+def test_auto_picks_the_learned_method_where_it_is_known_to_win(spark):
+    txns = spark.createDataFrame(fixed_lifetime_history(240), TXN_SCHEMA)
+    config = small_backtest_config()
     rows, skipped = value_backtest(txns, CUT, config.value, config.backtest)
     overall = {
         (r.method, r.target): r for r in rows.where("frequency_group = 'all'").collect()
@@ -170,3 +176,67 @@ def test_auto_picks_the_learned_method_where_it_is_known_to_win(spark):
     print(f"\nMAE gbt {learned.mae:.3f} bgnbd {reference.mae:.3f}; bias {learned.total_bias:+.3f}")
     assert learned.mae < 0.1 * reference.mae
     assert choose_method(rows.collect(), "purchases") == ("gbt", 0.0)
+
+
+def leavers_flagged_in_the_profile(customers: int) -> tuple[list[tuple], list[tuple]]:
+    """Everyone buys on the same days, every 3 days from 400 days before the cut-off. A third leave after the training cut-off
+    (60 days earlier) and another third right after the cut-off; the profile's closed_account_count is 1
+    from the snapshot before each one leaves. Their history gives no warning, their profile does."""
+    earlier, snapshots = CUT - dt.timedelta(days=60), (dt.date(2025, 4, 30), CUT)
+    rows, profile = [], []
+    for i in range(customers):
+        last = {0: earlier, 1: CUT}.get(i % 3, CUT + dt.timedelta(days=60))
+        rows += [
+            (f"C{i:03d}", d, 20.0, "DEBIT")
+            for d in (CUT - dt.timedelta(days=400 - 3 * k) for k in range(154))
+            if d <= last
+        ]
+        for snapshot in snapshots:
+            leaving = i % 3 == 0 or (i % 3 == 1 and snapshot == CUT)
+            profile.append((f"C{i:03d}", snapshot, int(leaving), "north"))
+    return rows, profile
+
+
+def test_the_learned_method_reads_the_profile_where_history_gives_no_warning(spark):
+    history, profile = leavers_flagged_in_the_profile(120)
+    txns = spark.createDataFrame(history, TXN_SCHEMA)
+    profiles = spark.createDataFrame(
+        profile, "customer_id string, snapshot_date date, closed_account_count int, region string"
+    )
+    config = small_backtest_config(
+        "value.gbt_customer_features=[closed_account_count, region, not_in_the_table]"
+    )
+    with_profile, _ = value_backtest(txns, CUT, config.value, config.backtest, profiles)
+    without, _ = value_backtest(txns, CUT, config.value, config.backtest)
+    mae = {
+        (label, r.method): r.mae
+        for label, rows in (("profile", with_profile), ("history", without))
+        for r in rows.where("frequency_group = 'all' AND target = 'purchases'").collect()
+    }
+    print(f"\nMAE {mae}")
+    # The leavers make up a third: BG/NBD and history-only trees expect them to go on buying.
+    assert mae[("profile", "gbt")] < 0.2 * mae[("profile", "bgnbd")]
+    assert mae[("history", "gbt")] > 0.5 * mae[("history", "bgnbd")]
+
+
+def test_profile_columns_are_the_configured_numbers_at_a_snapshot_near_each_cutoff(spark):
+    from crm_mining.lifecycle.value.gbt import profile_columns, with_profile
+
+    _, profile = leavers_flagged_in_the_profile(3)
+    profiles = spark.createDataFrame(
+        profile, "customer_id string, snapshot_date date, closed_account_count int, region string"
+    )
+    config = load_config(overrides=["value.gbt_customer_features=[closed_account_count, region, absent]"])
+    columns, snapshots, _ = profile_columns(profiles, config.value, (CUT - dt.timedelta(days=60), CUT))
+    assert (columns, snapshots) == (["closed_account_count"], [dt.date(2025, 4, 30), CUT])
+    assert profile_columns(profiles, config.value, (CUT + dt.timedelta(days=40),))[0] == []
+    assert profile_columns(None, config.value, (CUT,))[2] == "no gold.customer_features"
+    features = spark.createDataFrame(
+        [("C000", 1.0), ("C001", 2.0), ("X", 3.0)], "customer_id string, f double"
+    )
+    got = with_profile(features, profiles, CUT, columns)
+    expected = [("C000", 1.0, 1.0), ("C001", 2.0, 1.0), ("X", 3.0, -1.0)]
+    assertDataFrameEqual(
+        got,
+        spark.createDataFrame(expected, "customer_id string, f double, profile_closed_account_count double"),
+    )

@@ -54,7 +54,20 @@ def test_stage_backtest_orders_the_stages_as_their_actions_assume(spark, sample_
         assert rows[stage].mean_purchases_next < min(r.mean_purchases_next for r in engaged), stage
         assert rows[stage].churn_rate > max(r.churn_rate for r in engaged), stage
     assert rows["decline"].mean_purchases_next < rows["decline"].mean_purchases_past
+
+
+def test_the_learned_value_method_beats_bgnbd_in_the_backtest(spark, sample_lake):
+    """Issue #15's goal on the generated lake: backtest MAE of purchases at least 5% below BG/NBD's (the
+    penalizer the stage uses), total bias within 5%; value.method auto then names gbt."""
+    lake = Lake(sample_lake)
+    overall = lake.read(spark, "gold.value_backtest").where("frequency_group = 'all' AND penalizer = 0")
+    rows = {(r.method, r.target): r for r in overall.collect()}  # methods x targets
+    for (method, target), r in sorted(rows.items()):
+        print(f"  {method:6s} {target:10s} MAE {r.mae:10.3f} bias {r.total_bias:+.3f}")
+    learned, reference = rows[("gbt", "purchases")], rows[("bgnbd", "purchases")]
+    assert learned.mae < 0.95 * reference.mae
+    assert abs(learned.total_bias) < 0.05
     methods = {
-        r.method for r in lake.read(spark, "gold.value_backtest").select("method").distinct().collect()
+        r.method for r in lake.read(spark, "gold.customer_value").select("method").distinct().collect()
     }
-    assert "bgnbd" in methods
+    assert methods == {"gbt"}

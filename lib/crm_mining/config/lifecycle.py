@@ -87,8 +87,8 @@ class LifecycleSettings:
 
 @dataclass(frozen=True)
 class ValueSettings:
-    # bgnbd: BG/NBD expected purchases x Gamma-Gamma spend per purchase. gbt: gradient-boosted trees on the
-    # customer's own history plus the BG/NBD prediction, trained on the previous horizon. auto: the one
+    # bgnbd: BG/NBD expected purchases x Gamma-Gamma spend per purchase. gbt: the BG/NBD prediction times a
+    # ratio that gradient-boosted trees learn from the previous horizon (own history, trends, profile). auto: the one
     # with the lower backtest MAE (gold.value_backtest, target backtest.auto_target); needs backtest.enabled.
     method: Literal["bgnbd", "gbt", "auto"] = "auto"
     # Months ahead over which expected value is summed (a month = 30 days).
@@ -106,6 +106,24 @@ class ValueSettings:
     gbt_max_iter: int = field(default=40, metadata={"min": 1, "max": 500})
     gbt_step_size: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
     gbt_min_instances_per_node: int = field(default=20, metadata={"min": 1})
+    # gbt method: gold.customer_features columns (numbers or flags, at the latest snapshot within a month
+    # before each cut-off) the trees also read; those the table lacks are left out and the summary says so.
+    gbt_customer_features: list[str] = field(
+        default_factory=lambda: [
+            "age_years",
+            "tenure_months",
+            "product_count",
+            "active_product_count",
+            "closed_account_count",
+            "all_accounts_closed",
+            "balance_total",
+            "balance_trend",
+            "spend_trend",
+            "txn_count_trend",
+            "max_dpd_3m",
+            "complaint_count_90d",
+        ]
+    )
 
 
 @dataclass(frozen=True)

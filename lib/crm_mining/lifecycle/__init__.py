@@ -82,6 +82,11 @@ def backtest_cutoff(as_of: dt.date, config: Config) -> dt.date:
     return first_of_next - dt.timedelta(days=1)
 
 
+def profiles(spark: SparkSession, lake: Lake) -> DataFrame | None:
+    """gold.customer_features, which the gbt value method reads where it exists (not on BYOD input)."""
+    return lake.read(spark, FEATURES) if lake.exists(spark, FEATURES) else None
+
+
 def write_backtests(spark: SparkSession, lake: Lake, config: Config, transactions, as_of: dt.date) -> dict:
     """gold.value_backtest and gold.lifecycle_backtest at the configured cut-off; returns their summary
     (or what was skipped and why)."""
@@ -89,7 +94,7 @@ def write_backtests(spark: SparkSession, lake: Lake, config: Config, transaction
     cutoff = backtest_cutoff(as_of, config)
     summary: dict = {"cutoff": cutoff.isoformat(), "horizon_months": settings.horizon_months, "skipped": {}}
     try:
-        rows, not_fitted = value_backtest(transactions, cutoff, config.value, settings)
+        rows, not_fitted = value_backtest(transactions, cutoff, config.value, settings, profiles(spark, lake))
         lake.write(rows, "gold.value_backtest")
         summary["skipped"].update(not_fitted)
     except CrmMiningError as exc:  # e.g. too little history before the cut-off to fit
@@ -132,7 +137,9 @@ def write_customer_value(
 ) -> dict:
     """gold.customer_value as of ``as_of`` from the configured transactions; returns the fit summary."""
     method, penalizer, why = chosen_method(spark, lake, config, backtests)
-    values, params = customer_value(transactions, as_of, config.value, method, penalizer)
+    values, params = customer_value(
+        transactions, as_of, config.value, method, penalizer, profiles(spark, lake)
+    )
     lake.write(values, "gold.customer_value", replace_where=f"snapshot_date = DATE'{as_of.isoformat()}'")
     written = lake.read(spark, "gold.customer_value").where(F.col("snapshot_date") == F.lit(as_of))
     totals = written.agg(F.count(F.lit(1)).alias("n"), F.sum("expected_value").alias("v")).first()

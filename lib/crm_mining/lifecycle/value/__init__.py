@@ -3,8 +3,8 @@
 - ``bgnbd``: BG/NBD purchases x Gamma-Gamma spend. Summaries per customer in Spark; both models fitted
   on the driver from a bounded sample of those summaries (at most ``value.max_fit_customers`` rows go to
   the driver; raw transactions never do); every customer scored distributed.
-- ``gbt``: MLlib gradient-boosted trees on the customer's own history plus the BG/NBD prediction,
-  trained on the previous horizon (``value.gbt``), see ``gbt.py``.
+- ``gbt``: the BG/NBD prediction times a ratio that MLlib gradient-boosted trees learn from the previous
+  horizon (own history and trends, the BG/NBD fit, the customer's profile), see ``gbt.py``.
 
 ``auto`` (resolved by the caller from ``gold.value_backtest``) picks the method with the lower
 backtest MAE; the ``method`` column names the method that produced the row.
@@ -84,12 +84,16 @@ def bgnbd_scores(
 
 
 def bgnbd_feature_adder(settings: ValueSettings, months: int, penalizer: float | None) -> Callable:
-    """features, cutoff -> features plus bgnbd_purchases and p_alive (BG/NBD fitted on those features)."""
+    """features, cutoff -> features plus bgnbd_purchases, bgnbd_avg_spend (Gamma-Gamma) and p_alive
+    (BG/NBD + Gamma-Gamma fitted on those features)."""
 
     def add(features: DataFrame, cutoff: dt.date) -> DataFrame:
         scored, _ = bgnbd_scores(features, settings, months, 0.0, penalizer)
         return scored.select(
-            *features.columns, F.col("expected_purchases").alias("bgnbd_purchases"), "p_alive"
+            *features.columns,
+            F.col("expected_purchases").alias("bgnbd_purchases"),
+            F.col("expected_avg_spend").alias("bgnbd_avg_spend"),
+            "p_alive",
         )
 
     return add
@@ -126,9 +130,11 @@ def customer_value(
     settings: ValueSettings,
     method: str = "bgnbd",
     penalizer: float | None = None,
+    profiles: DataFrame | None = None,
 ) -> tuple[DataFrame, dict]:
     """Expected value per customer with a purchase on or before ``as_of`` (``VALUE_COLUMNS``) by
-    ``method`` (bgnbd or gbt; ``penalizer`` overrides ``value.penalizer``), and a summary of the fit.
+    ``method`` (bgnbd or gbt; ``penalizer`` overrides ``value.penalizer``; gbt also reads ``profiles``,
+    gold.customer_features, when given), and a summary of the fit.
 
     ``transactions``: customer_id, txn_date, amount_base, direction (``crm_mining.inputs`` shape).
     """
@@ -138,7 +144,7 @@ def customer_value(
         scored, params = bgnbd_scores(summaries, settings, months, settings.discount_rate, penalizer)
         return value_rows(scored, as_of, settings, "bgnbd", params), params
     adder = bgnbd_feature_adder(settings, months, penalizer)
-    predicted, params = learned_predictions(transactions, as_of, months, settings, adder)
+    predicted, params = learned_predictions(transactions, as_of, months, settings, adder, profiles)
     factor = discount_factor(months, settings.discount_rate)
     params = {**params, "penalizer": settings.penalizer if penalizer is None else penalizer}
     scored = predicted.select(

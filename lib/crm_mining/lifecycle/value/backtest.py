@@ -67,10 +67,15 @@ def bgnbd_predictions(
 
 
 def method_predictions(
-    transactions: DataFrame, cutoff: dt.date, value: ValueSettings, backtest: BacktestSettings
+    transactions: DataFrame,
+    cutoff: dt.date,
+    value: ValueSettings,
+    backtest: BacktestSettings,
+    profiles: DataFrame | None = None,
 ) -> tuple[list[tuple[str, float, DataFrame]], dict[str, str]]:
     """(method, penalizer, ``PREDICTION_COLUMNS``) for every backtested method that could be fitted from
-    data up to ``cutoff``, and {"method@penalizer": why} for those that could not."""
+    data up to ``cutoff`` (``profiles``: gold.customer_features for gbt, if any), and
+    {"method@penalizer": why} for those that could not."""
     months = backtest.horizon_months
     summaries = purchase_summaries(transactions, cutoff).cache()
     runs, skipped = [], {}
@@ -82,7 +87,7 @@ def method_predictions(
     if backtest.include_gbt:
         try:
             adder = bgnbd_feature_adder(value, months, value.penalizer)
-            learned, _ = learned_predictions(transactions, cutoff, months, value, adder)
+            learned, _ = learned_predictions(transactions, cutoff, months, value, adder, profiles)
             runs.append(("gbt", value.penalizer, learned.select(*PREDICTION_COLUMNS)))
         except CrmMiningError as exc:
             skipped[f"gbt@{value.penalizer}"] = str(exc)
@@ -148,13 +153,18 @@ def backtest_metrics(scored: DataFrame, cutoff: dt.date, months: int) -> DataFra
 
 
 def value_backtest(
-    transactions: DataFrame, cutoff: dt.date, value: ValueSettings, backtest: BacktestSettings
+    transactions: DataFrame,
+    cutoff: dt.date,
+    value: ValueSettings,
+    backtest: BacktestSettings,
+    profiles: DataFrame | None = None,
 ) -> tuple[DataFrame, dict[str, str]]:
     """gold.value_backtest rows (``BACKTEST_COLUMNS``) for a cut-off whose next
-    ``backtest.horizon_months`` have happened in ``transactions``, and the runs that could not be fitted."""
+    ``backtest.horizon_months`` have happened in ``transactions``, and the runs that could not be fitted.
+    ``profiles``: gold.customer_features, read by the gbt method when given."""
     months = backtest.horizon_months
     stacked = None
-    runs, skipped = method_predictions(transactions, cutoff, value, backtest)
+    runs, skipped = method_predictions(transactions, cutoff, value, backtest, profiles)
     for method, penalizer, predictions in runs:
         rows = predictions.select(
             F.lit(method).alias("method"), F.lit(float(penalizer)).alias("penalizer"), *PREDICTION_COLUMNS

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
 from crm_mining.lifecycle.value.summaries import purchase_summaries
 
 DAYS_PER_MONTH = 30
 # Recent windows (days before the cut-off) whose purchase days and spend the learned method reads.
-RECENT_WINDOWS_DAYS = (30, 90, 180, 365)
+RECENT_WINDOWS_DAYS = (30, 90, 180, 365)  # includes TREND_DAYS and twice it
 HISTORY_FEATURES = (
     "frequency",
     "recency_days",
@@ -25,7 +25,12 @@ HISTORY_FEATURES = (
     "days_since_last",
     *(f"purchases_{d}d" for d in RECENT_WINDOWS_DAYS),
     *(f"spend_{d}d" for d in RECENT_WINDOWS_DAYS),
+    "purchase_trend",
+    "spend_trend",
 )
+# Trends compare the last TREND_DAYS with the TREND_DAYS before them (both windows are recent windows).
+TREND_DAYS = 90
+NO_TREND = -1.0  # the previous window had no purchase: a value no ratio takes, which the trees split apart
 OUTCOME_COLUMNS = ("customer_id", "actual_purchases", "actual_spend")
 
 
@@ -59,7 +64,16 @@ def history_features(transactions: DataFrame, as_of: dt.date) -> DataFrame:
         (F.col("t_days") - F.col("recency_days")).alias("days_since_last"),
         *(F.col(f"purchases_{d}d") for d in RECENT_WINDOWS_DAYS),
         *(F.col(f"spend_{d}d").cast("double") for d in RECENT_WINDOWS_DAYS),
+        trend("purchases").alias("purchase_trend"),
+        trend("spend").cast("double").alias("spend_trend"),
     )
+
+
+def trend(measure: str) -> Column:
+    """``measure`` (purchases or spend) in the last ``TREND_DAYS`` over the ``TREND_DAYS`` before them;
+    ``NO_TREND`` when the earlier window had none. A decline BG/NBD's constant rate does not see."""
+    last, both = F.col(f"{measure}_{TREND_DAYS}d"), F.col(f"{measure}_{2 * TREND_DAYS}d")
+    return F.when(both > last, last / (both - last)).otherwise(F.lit(NO_TREND))
 
 
 def outcomes(transactions: DataFrame, after: dt.date, months: int) -> DataFrame:
