@@ -17,6 +17,7 @@ counts. Everything is distributed: no customer rows go to the driver except thro
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.feature import VectorAssembler
@@ -39,6 +40,7 @@ TARGETS = {"purchases": "actual_purchases", "spend": "actual_spend"}
 # A ratio label divides by at least this many purchase days (see with_ratio_labels).
 MIN_BASE_PURCHASES = 0.5
 MIN_WEIGHT = 1e-6
+log = logging.getLogger(__name__)
 NO_PROFILE = -1.0  # a customer without a row at the profile snapshot, or a null value there
 
 
@@ -165,6 +167,8 @@ def learned_predictions(
     """
     earlier = training_cutoff(as_of, months)
     columns, snapshots, why_none = profile_columns(profiles, settings, (earlier, as_of))
+    if profiles is not None and not columns:  # e.g. features start less than a horizon before as_of
+        log.warning("value gbt at %s: trained on the transaction history alone (%s)", as_of, why_none)
 
     def features_at(cutoff: dt.date, snapshot: dt.date | None) -> DataFrame:
         features = with_bases(bgnbd_features(history_features(transactions, cutoff), cutoff))
