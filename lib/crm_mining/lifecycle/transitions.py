@@ -18,10 +18,14 @@ def stage_transitions(stages: DataFrame) -> DataFrame:
     """
     stages = stages.select("customer_id", "snapshot_date", "stage")
     dates = stages.select("snapshot_date").distinct()
-    pairs = dates.select(
-        F.col("snapshot_date").alias("from_snapshot"),
-        F.lead("snapshot_date").over(Window.orderBy("snapshot_date")).alias("to_snapshot"),
-    ).where(F.col("to_snapshot").isNotNull())
+    # The next date after each: a self-join of the few snapshot dates, not a window without a partition
+    # (which moves all rows to one partition and logs a warning).
+    later = dates.select(F.col("snapshot_date").alias("to_snapshot"))
+    pairs = (
+        dates.join(F.broadcast(later), F.col("to_snapshot") > F.col("snapshot_date"))
+        .groupBy(F.col("snapshot_date").alias("from_snapshot"))
+        .agg(F.min("to_snapshot").alias("to_snapshot"))
+    )
     before = stages.select(
         "customer_id", F.col("snapshot_date").alias("from_snapshot"), F.col("stage").alias("from_stage")
     )
