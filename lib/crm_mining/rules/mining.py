@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 from pyspark.ml.fpm import FPGrowth, FPGrowthModel
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
 from crm_mining import CrmMiningError
@@ -151,16 +151,20 @@ def suggested_support(rules: DataFrame, baskets: int, max_rules: int) -> tuple[f
     gives exactly the rules here with support >= s. None when even the most frequent rules exceed it.
     """
     by_count = rules.groupBy("count").agg(F.count(F.lit(1)).alias("rules"))
-    # One row per distinct rule count: bounded by the number of baskets, small in practice.
-    cumulative = by_count.withColumn(
-        "kept", F.sum("rules").over(Window.orderBy(F.desc("count")).rowsBetween(Window.unboundedPreceding, 0))
+    # One row per distinct rule count: bounded by the number of baskets, small in practice. Rules kept at
+    # each count = rules at that count or above: a self-join, not a window without a partition.
+    at_or_above = by_count.select(F.col("count").alias("above"), F.col("rules").alias("above_rules"))
+    cumulative = (
+        by_count.join(F.broadcast(at_or_above), F.col("above") >= F.col("count"))
+        .groupBy("count")
+        .agg(F.sum("above_rules").alias("kept"))
     )
     best = cumulative.where(F.col("kept") <= max_rules).agg(F.min("count").alias("count")).first()
     if best is None or best["count"] is None:
         return None
     support = math.ceil(best["count"] / baskets * 10_000) / 10_000
     threshold = min_count(support, baskets)
-    kept = cumulative.where(F.col("count") >= threshold).agg(F.sum("rules")).first()[0] or 0
+    kept = by_count.where(F.col("count") >= threshold).agg(F.sum("rules")).first()[0] or 0
     return support, int(kept)
 
 
