@@ -11,8 +11,9 @@ from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.config import load_config
-from crm_mining.lifecycle import build_lifecycle
+from crm_mining.lifecycle import build_lifecycle, with_p_alive
 from crm_mining.lifecycle.history import stage_runs
+from crm_mining.lifecycle.stages import with_lifecycle_stage
 from crm_mining.tables import Lake
 from helpers.lifecycle_rows import FEATURES_SCHEMA, feature_row
 
@@ -142,3 +143,38 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
     )
     assert lake.read(spark, "gold.customer_value").where(F.col("snapshot_date") == S3).count() == 40
     assert {t: lake.version(spark, t) for t in versions} == versions
+
+
+def test_transactions_only_stages_read_p_alive_from_the_users_transactions(spark, config, tmp_path):
+    """Closures unknown: the job adds BG/NBD P(alive) from the user's transactions, so a frequent buyer
+    gone quiet for 120 days is an inferred exit while a steady one stays; with closures known, no fit."""
+    txns = str(tmp_path / "my_transactions.parquet")
+    own_transactions(txns)
+    frame = pd.read_parquet(txns)
+    crafted = [("FREQ", dt.date(2025, 1, 1) + dt.timedelta(days=d)) for d in range(0, 61, 3)]
+    crafted += [("STEADY", dt.date(2025, 1, 1) + dt.timedelta(days=d)) for d in range(0, 180, 7)]
+    crafted += [("STEADY", dt.date(2025, 5, 1))]  # bought, then quiet for 60 days: not dormant
+    extra = pd.DataFrame(
+        [(c, f"{d} 12:00:00", 25.0, "DEBIT") for c, d in crafted], columns=list(frame.columns)
+    )
+    pd.concat([frame, extra]).to_parquet(txns)
+    config = load_config(
+        overrides=["input.source=parquet", f"input.location={txns}"], lakehouse=config.lake.root
+    )
+    unknown = {"all_accounts_closed": None, "product_count": None, "balance_trend": None}
+    batch = features(
+        spark,
+        [
+            feature_row("FREQ", S3, tenure_months=6, recency_days=120, **unknown),
+            feature_row("STEADY", S3, tenure_months=6, recency_days=60, **unknown),
+        ],
+    )
+    staged = with_lifecycle_stage(with_p_alive(spark, config, batch, [S3]), config.lifecycle)
+    got = {r.customer_id: (r.stage, r.rule) for r in staged.collect()}
+    assert got["FREQ"] == (
+        "exit",
+        "exit (inferred, account closures unknown): no transaction for >= 90 days and BG/NBD P(alive) < 0.1",
+    )
+    assert got["STEADY"][0] != "exit"
+    known = features(spark, [feature_row("FREQ", S3, tenure_months=6, recency_days=120)])
+    assert with_p_alive(spark, config, known, [S3]).columns == known.columns

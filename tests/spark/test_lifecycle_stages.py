@@ -242,3 +242,43 @@ def test_transactions_only_young_book_reaches_every_stage(spark):
     # Fixed bands on the same book: nobody is past 24 months, so maturity cannot occur.
     fixed = load_config(overrides=["lifecycle.tenure_bands=fixed"]).lifecycle
     assert "maturity" not in {stage for stage, _ in stages_of(spark, rows, fixed, prior).values()}
+
+
+def test_transactions_only_exit_from_a_dormancy_whose_p_alive_has_fallen(spark):
+    """BG/NBD P(alive) (lifecycle.value.alive) brings an inferred exit forward from a year's silence to the
+    dormancy period, only where closures are unknown and only for a customer already silent."""
+    rows = [
+        transactions_only("faded", tenure_months=30, recency_days=120, p_alive=0.04),
+        transactions_only("quiet", tenure_months=30, recency_days=120, p_alive=0.6),
+        transactions_only("unfitted", tenure_months=30, recency_days=120, p_alive=None),
+        transactions_only("busy", tenure_months=30, recency_days=10, p_alive=0.04),
+        transactions_only("gone", tenure_months=30, recency_days=400, p_alive=0.9),
+        feature_row("closures_known", recency_days=120, p_alive=0.04),
+    ]
+    features = spark.createDataFrame([tuple(r.values()) for r in rows], FEATURES_SCHEMA + ", p_alive double")
+    got = {
+        r.customer_id: (r.stage, r.rule)
+        for r in with_lifecycle_stage(features, load_config().lifecycle).collect()
+    }
+    by_p_alive = (
+        "exit (inferred, account closures unknown): no transaction for >= 90 days and BG/NBD P(alive) < 0.1"
+    )
+    assert got["faded"] == ("exit", by_p_alive)
+    assert (
+        got["quiet"]
+        == got["unfitted"]
+        == got["closures_known"]
+        == (
+            "dormant",
+            "dormant: no transaction for >= 90 days",
+        )
+    )
+    assert got["busy"][0] == "maturity"
+    assert got["gone"] == (
+        "exit",
+        "exit (inferred, account closures unknown): no transaction for >= 365 days",
+    )
+    off = load_config(overrides=["lifecycle.exit_p_alive_below=0"]).lifecycle
+    assert {r.customer_id: r.stage for r in with_lifecycle_stage(features, off).collect()}[
+        "faded"
+    ] == "dormant"

@@ -14,6 +14,7 @@ from lifetimes.utils import summary_data_from_transaction_data
 
 from crm_mining.config import load_config
 from crm_mining.lifecycle.value import customer_value
+from crm_mining.lifecycle.value.alive import p_alive_by_snapshot
 from crm_mining.lifecycle.value.summaries import purchase_summaries
 
 START = dt.date(2024, 1, 1)
@@ -158,3 +159,24 @@ def test_value_predicts_the_holdout_and_recovers_the_parameters(spark, simulated
     for name in ("p", "q", "v"):
         assert gg[name] == pytest.approx(TRUE_GG[name], rel=0.3), name
     assert gg["p"] * gg["v"] / (gg["q"] - 1) == pytest.approx(30.0, rel=0.15)
+
+
+def test_p_alive_per_snapshot_is_fitted_on_that_snapshots_past_as_lifetimes_does(spark, simulated):
+    """Lifecycle's P(alive) (inferred exit on transactions-only books) at two snapshots: each equals
+    lifetimes' BG/NBD fitted on the purchases up to that snapshot only (summaries cut there)."""
+    data, frame = simulated
+    settings = load_config().value
+    earlier = as_of() - dt.timedelta(days=120)
+    alive = p_alive_by_snapshot(frame, [as_of(), earlier], settings).toPandas()  # test data: small
+    assert set(alive["snapshot_date"]) == {as_of(), earlier}
+    for snapshot in (earlier, as_of()):
+        debit = data[(data.direction == "DEBIT")].copy()
+        debit["txn_date"] = pd.to_datetime(debit["txn_date"])
+        ref = summary_data_from_transaction_data(
+            debit, "customer_id", "txn_date", observation_period_end=pd.Timestamp(snapshot), freq="D"
+        ).sort_index()
+        bgf = BetaGeoFitter(penalizer_coef=settings.penalizer).fit(ref["frequency"], ref["recency"], ref["T"])
+        ours = alive[alive["snapshot_date"] == snapshot].set_index("customer_id").sort_index()
+        assert list(ours.index) == list(ref.index), snapshot
+        expected = bgf.conditional_probability_alive(ref["frequency"], ref["recency"], ref["T"])
+        np.testing.assert_allclose(ours["p_alive"], expected, rtol=0.01, atol=1e-3, err_msg=str(snapshot))

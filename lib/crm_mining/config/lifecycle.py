@@ -41,6 +41,9 @@ class LifecycleSettings:
     # Exit where account closures are unknown (transactions only: all_accounts_closed is null): no
     # transaction for this many days; the row's rule says the exit was inferred. 0 = never inferred.
     exit_inactive_days: int = field(default=365, metadata={"min": 0})
+    # Where closures are unknown, also exit: silent for dormant_inactive_days and the BG/NBD probability
+    # of being alive (fitted at that snapshot on the purchases before it) below this. 0 = silence only.
+    exit_p_alive_below: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})
     # Spend/balance of the last 3 months over the 3 before: below decline_ratio -> decline.
     decline_ratio: float = field(default=0.6, metadata={"min": 0.0, "max": 1.0})
     # Which trend(s) must fall below decline_ratio. balance (default): the balance trend, or the spend trend

@@ -23,6 +23,7 @@ from crm_mining.lifecycle.history import plan_history, update_history
 from crm_mining.lifecycle.stages import FEATURE_COLUMNS, with_lifecycle_stage
 from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
 from crm_mining.lifecycle.value import customer_value
+from crm_mining.lifecycle.value.alive import p_alive_by_snapshot
 from crm_mining.lifecycle.value.backtest import choose_method, value_backtest
 from crm_mining.tables import Lake
 
@@ -72,7 +73,18 @@ def stage_batch(spark: SparkSession, lake: Lake, config: Config, dates: list[dt.
         raise CrmMiningError(f"{FEATURES} lacks column(s) {', '.join(absent)} that lifecycle needs")
     batch = features.where(F.col("snapshot_date").isin(dates)).select(*FEATURE_COLUMNS)
     prior = prior_stages(spark, lake, dates[0], config.lifecycle.reactivated_months + 1)
-    return with_lifecycle_stage(batch, config.lifecycle, prior)
+    return with_lifecycle_stage(with_p_alive(spark, config, batch, dates), config.lifecycle, prior)
+
+
+def with_p_alive(spark: SparkSession, config: Config, batch: DataFrame, dates: list[dt.date]) -> DataFrame:
+    """``batch`` plus BG/NBD ``p_alive`` per customer and snapshot where account closures are unknown
+    (transactions only) and ``lifecycle.exit_p_alive_below`` is on; unchanged otherwise."""
+    if config.lifecycle.exit_p_alive_below <= 0:
+        return batch
+    if batch.where(F.col("all_accounts_closed").isNull()).limit(1).count() == 0:
+        return batch
+    alive = p_alive_by_snapshot(load_transactions(spark, config), dates, config.value)
+    return batch.join(alive, ["customer_id", "snapshot_date"], "left")
 
 
 def backtest_cutoff(as_of: dt.date, config: Config) -> dt.date:

@@ -66,7 +66,8 @@ def with_evidence(features: DataFrame, settings: LifecycleSettings) -> DataFrame
     """Per customer and snapshot: the typed evidence columns plus ``is_exit`` and ``is_dormant`` flags.
 
     Dormant: accounts open and no transaction for ``dormant_inactive_days`` days (a customer who never
-    transacted counts once their tenure covers that many days).
+    transacted counts once their tenure covers that many days). ``features`` may carry ``p_alive`` (BG/NBD,
+    see ``lifecycle.value.alive``), read only where closures are unknown.
     """
     days = settings.dormant_inactive_days
     known = F.col("all_accounts_closed").isNotNull()
@@ -82,8 +83,12 @@ def with_evidence(features: DataFrame, settings: LifecycleSettings) -> DataFrame
 
     silent = silent_for(days)
     exit_days = settings.exit_inactive_days
-    # Closures unknown (transactions only): exit inferred from a long silence.
-    inferred_exit = ~known & silent_for(exit_days) if exit_days > 0 else F.lit(False)
+    # Closures unknown (transactions only): exit inferred from a long silence, or from a dormancy whose
+    # BG/NBD P(alive) (the optional p_alive column) has fallen below the threshold.
+    long_silence = ~known & silent_for(exit_days) if exit_days > 0 else F.lit(False)
+    p_alive = F.col("p_alive").cast("double") if "p_alive" in features.columns else F.lit(None).cast("double")
+    unlikely_alive = ~known & silent & F.coalesce(p_alive < settings.exit_p_alive_below, F.lit(False))
+    inferred_exit = long_silence | unlikely_alive
     return features.select(
         F.col("customer_id").cast("string").alias("customer_id"),
         F.col("snapshot_date").cast("date").alias("snapshot_date"),
@@ -99,6 +104,7 @@ def with_evidence(features: DataFrame, settings: LifecycleSettings) -> DataFrame
         closed.alias("all_accounts_closed"),
         (closed | inferred_exit).alias("is_exit"),
         inferred_exit.alias("is_inferred_exit"),
+        long_silence.alias("is_long_silence"),
         (~closed & ~inferred_exit & silent).alias("is_dormant"),
     )
 
@@ -174,8 +180,14 @@ def stage_rules(settings: LifecycleSettings) -> list[tuple[str, Column, str]]:
     return [
         (
             "exit",
-            F.col("is_inferred_exit"),
+            F.col("is_long_silence"),
             f"exit (inferred, account closures unknown): no transaction for >= {s.exit_inactive_days} days",
+        ),
+        (
+            "exit",
+            F.col("is_inferred_exit"),
+            f"exit (inferred, account closures unknown): no transaction for >= {s.dormant_inactive_days} days"
+            f" and BG/NBD P(alive) < {s.exit_p_alive_below}",
         ),
         ("exit", F.col("is_exit"), "exit: all_accounts_closed"),
         ("dormant", F.col("is_dormant"), f"dormant: no transaction for >= {s.dormant_inactive_days} days"),
