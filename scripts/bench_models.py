@@ -85,7 +85,7 @@ def gbt_run(spark, config, df, features, evals):
     tuning = config.models.tuning.__class__(**{**config.models.tuning.__dict__, "max_evals": evals})
     start = time.perf_counter()
     train, valid = (weighted(df.where(F.col("split") == s), config) for s in ("train", "validation"))
-    best, _ = tune_gbt(train, valid, features, tuning)
+    best, _, _ = tune_gbt(train, valid, features, tuning)
     fit = weighted(df.where(F.col("split").isin("train", "validation")), config)
     model = gbt_pipeline(features, best, tuning.seed).fit(fit)
     scored = model.transform(df.where(F.col("split") == "test")).select(

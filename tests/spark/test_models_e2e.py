@@ -119,6 +119,11 @@ def test_metric_tables_and_artifact(spark, churn_run):
     ):
         assert meta[key], key
     assert len(meta["trials"]) == 3
+    # The kept trial (one-standard-error rule) is recorded with the floor it cleared.
+    selection = meta["selection"]
+    kept = meta["trials"][selection["chosen_trial"]]
+    assert selection["rule"] == "one_standard_error" and kept["params"] == meta["hyperparameters"]
+    assert selection["auc_floor"] <= kept["validation_auc"] <= selection["best_validation_auc"]
     assert set(meta["training_tables"]) == {"gold.customer_features", "gold.labels"}
     assert all(isinstance(v, int) for v in meta["training_tables"].values())
     assert "all_accounts_closed" not in {f["name"] for f in meta["features"]}

@@ -66,6 +66,10 @@ class TuningSettings:
     startup_trials: int = field(default=5, metadata={"min": 1})
     seed: int = 42
     space: SearchSpace = field(default_factory=SearchSpace)
+    # Which trial is kept. one_standard_error: the least complex (trees x 2^depth) among the trials within
+    # one Hanley-McNeil standard error of the best validation AUC (few validation events cannot tell those
+    # apart; the deepest then overfits). best: the highest validation AUC.
+    selection: Literal["best", "one_standard_error"] = "one_standard_error"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 
 from crm_mining.config.models import TuningSettings, WeightSettings
 from crm_mining.models.data import Feature
+from crm_mining.models.selection import chosen_trial
 
 
 def class_weights(negatives: int, positives: int, settings: WeightSettings) -> tuple[float, float]:
@@ -143,16 +144,20 @@ def as_params(raw: dict) -> dict:
 
 def tune_gbt(
     train: DataFrame, validation: DataFrame, features: list[Feature], settings: TuningSettings
-) -> tuple[dict, list[dict]]:
-    """hyperopt TPE over the GBT's parameters; returns (best params, trials as dicts).
+) -> tuple[dict, list[dict], dict]:
+    """hyperopt TPE over the GBT's parameters; returns (chosen params, trials as dicts, selection).
 
     Preprocessing is fitted once on ``train``; both vector sets are cached for the trials. The loss is
-    minus the validation AUC-ROC. Plain ``Trials``: each trial is itself a distributed MLlib fit.
+    minus the validation AUC-ROC. Plain ``Trials``: each trial is itself a distributed MLlib fit. The kept
+    trial follows ``settings.selection`` (see ``models.selection``); ``selection`` records how.
     """
     prep = Pipeline(stages=preprocessing(features)).fit(train)
     cols = ["features", "label", "weight"]
     train_vec = prep.transform(train).select(*cols).cache()
     valid_vec = prep.transform(validation).select(*cols).cache()
+    counts = valid_vec.agg(F.count(F.lit(1)).alias("rows"), F.sum("label").alias("positives")).first()
+    positives = int(counts["positives"] or 0)
+    negatives = int(counts["rows"]) - positives
     evaluator = BinaryClassificationEvaluator(labelCol="label", rawPredictionCol="rawPrediction")
 
     def objective(raw: dict) -> dict:
@@ -179,5 +184,13 @@ def tune_gbt(
         {"trial": i, "validation_auc": r["validation_auc"], "params": r["params"]}
         for i, r in enumerate(trials.results)
     ]
-    best = max(history, key=lambda t: t["validation_auc"])
-    return best["params"], history
+    chosen = chosen_trial(history, positives, negatives, settings.selection)
+    selection = {
+        "rule": settings.selection,
+        "best_validation_auc": max(t["validation_auc"] for t in history),
+        "auc_floor": chosen["auc_floor"],
+        "chosen_trial": chosen["trial"],
+        "validation_positives": positives,
+        "validation_negatives": negatives,
+    }
+    return chosen["params"], history, selection

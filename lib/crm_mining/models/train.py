@@ -127,7 +127,9 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
         split_summary,
     )
     validation = df.where(F.col("split") == "validation")
-    best, trials = tune_gbt(weighted(train, config), weighted(validation, config), features, settings.tuning)
+    best, trials, selection = tune_gbt(
+        weighted(train, config), weighted(validation, config), features, settings.tuning
+    )
     fit_rows = weighted(df.where(F.col("split").isin("train", "validation")), config).cache()
     model = gbt_pipeline(features, best, settings.tuning.seed).fit(fit_rows)
     models = {"gbt": model, "logistic_regression": logistic_pipeline(features).fit(fit_rows)}
@@ -164,6 +166,7 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
         "tuning": dataclasses.asdict(settings.tuning),
         "weights": dataclasses.asdict(settings.weights),
         "trials": trials,
+        "selection": selection,
         "split": split_summary,
         "training_tables": data.sources,
         "metrics": metrics,
@@ -185,6 +188,7 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
         "folder": folder,
         "split": split_summary,
         "hyperparameters": best,
+        "selection": selection,
         "metrics": {
             m["model"]: {k: m[k] for k in ("auc_roc", "auc_pr", "ks", "gini", "brier")} for m in metrics
         },
