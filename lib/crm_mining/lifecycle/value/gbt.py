@@ -115,9 +115,9 @@ def with_gbt_predictions(features: DataFrame, models: dict[str, PipelineModel]) 
     )
 
 
-def profile_snapshot(profiles: DataFrame, cutoff: dt.date) -> dt.date | None:
-    """The latest snapshot of ``profiles`` on or before ``cutoff``, if it is at most a month older."""
-    latest = profiles.where(F.col("snapshot_date") <= F.lit(cutoff)).agg(F.max("snapshot_date")).first()[0]
+def profile_snapshot(dates: list[dt.date], cutoff: dt.date) -> dt.date | None:
+    """The latest of the profile snapshot ``dates`` on or before ``cutoff``, if it is at most a month older."""
+    latest = max((d for d in dates if d <= cutoff), default=None)
     return latest if latest is not None and (cutoff - latest).days <= DAYS_PER_MONTH + 1 else None
 
 
@@ -130,9 +130,12 @@ def profile_columns(
         return [], [], "no gold.customer_features"
     numeric = {f.name for f in profiles.schema.fields if isinstance(f.dataType, NumericType | BooleanType)}
     columns = [c for c in settings.gbt_customer_features if c in numeric]
-    snapshots = [profile_snapshot(profiles, cutoff) for cutoff in cutoffs]
+    # One row per snapshot date (monthly snapshots: bounded by config, not by customers).
+    dates = [r[0] for r in profiles.select("snapshot_date").distinct().collect()]
+    snapshots = [profile_snapshot(dates, cutoff) for cutoff in cutoffs]
     if None in snapshots:
-        return [], [], f"no gold.customer_features snapshot within a month before each of {list(cutoffs)}"
+        days = ", ".join(c.isoformat() for c in cutoffs)
+        return [], [], f"no gold.customer_features snapshot within a month before each of {days}"
     return columns, snapshots, "" if columns else "none of value.gbt_customer_features is a numeric column"
 
 
