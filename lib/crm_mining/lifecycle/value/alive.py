@@ -18,32 +18,12 @@ from crm_mining import CrmMiningError
 from crm_mining.config.lifecycle import ValueSettings
 from crm_mining.lifecycle.value import fit_sample
 from crm_mining.lifecycle.value.fit import fit_bgnbd
-from crm_mining.lifecycle.value.history import purchase_days
 from crm_mining.lifecycle.value.score import p_alive
+from crm_mining.lifecycle.value.summaries import purchase_days, summaries_from_days
 
 log = logging.getLogger(__name__)
 SCHEMA = (("customer_id", "string"), ("snapshot_date", "date"), ("p_alive", "double"))
 ALIVE_COLUMNS = tuple(c for c, _ in SCHEMA)
-
-
-def summaries_at(days: DataFrame, as_of: dt.date) -> DataFrame:
-    """BG/NBD summary (frequency, recency_days, t_days) per customer from purchase days on or before ``as_of``."""
-    per_customer = (
-        days.where(F.col("txn_date") <= F.lit(as_of))
-        .groupBy("customer_id")
-        .agg(
-            F.min("txn_date").alias("first_day"),
-            F.max("txn_date").alias("last_day"),
-            F.count(F.lit(1)).alias("purchase_days"),
-        )
-    )
-    return per_customer.select(
-        "customer_id",
-        (F.col("purchase_days") - 1).cast("int").alias("frequency"),
-        F.datediff("last_day", "first_day").cast("double").alias("recency_days"),
-        F.datediff(F.lit(as_of), "first_day").cast("double").alias("t_days"),
-        F.lit(0.0).alias("monetary"),
-    )
 
 
 def p_alive_by_snapshot(transactions: DataFrame, dates: list[dt.date], settings: ValueSettings) -> DataFrame:
@@ -55,7 +35,7 @@ def p_alive_by_snapshot(transactions: DataFrame, dates: list[dt.date], settings:
     days = purchase_days(transactions).cache()
     parts = []
     for as_of in sorted(dates):
-        summaries = summaries_at(days, as_of)
+        summaries = summaries_from_days(days, as_of)
         try:
             sample = fit_sample(summaries, settings, summaries.count())
             params = fit_bgnbd(

@@ -12,7 +12,7 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
-from crm_mining.lifecycle.value.summaries import purchase_summaries
+from crm_mining.lifecycle.value.summaries import purchase_days, purchase_summaries
 
 DAYS_PER_MONTH = 30
 # Recent windows (days before the cut-off) whose purchase days and spend the learned method reads.
@@ -32,15 +32,6 @@ HISTORY_FEATURES = (
 TREND_DAYS = 90
 NO_TREND = -1.0  # the previous window had no purchase: a value no ratio takes, which the trees split apart
 OUTCOME_COLUMNS = ("customer_id", "actual_purchases", "actual_spend")
-
-
-def purchase_days(transactions: DataFrame) -> DataFrame:
-    """customer_id, txn_date, day_spend: one row per customer and purchase day."""
-    return (
-        transactions.where(F.col("direction") == "DEBIT")
-        .groupBy("customer_id", "txn_date")
-        .agg(F.sum("amount_base").alias("day_spend"))
-    )
 
 
 def history_features(transactions: DataFrame, as_of: dt.date) -> DataFrame:

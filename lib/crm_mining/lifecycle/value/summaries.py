@@ -20,20 +20,34 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 SUMMARY_COLUMNS = ("customer_id", "frequency", "recency_days", "t_days", "monetary")
 
 
-def purchase_summaries(transactions: DataFrame, as_of: dt.date) -> DataFrame:
-    """``transactions`` (customer_id, txn_date, amount_base, direction) -> one summary row per customer
-    with a purchase on or before ``as_of`` (``SUMMARY_COLUMNS``; money in the input's currency)."""
-    days = (
-        transactions.where((F.col("direction") == "DEBIT") & (F.col("txn_date") <= F.lit(as_of)))
+def purchase_days(transactions: DataFrame) -> DataFrame:
+    """customer_id, txn_date, day_spend: one row per customer and purchase day."""
+    return (
+        transactions.where(F.col("direction") == "DEBIT")
         .groupBy("customer_id", "txn_date")
         .agg(F.sum("amount_base").alias("day_spend"))
     )
-    per_customer = days.groupBy("customer_id").agg(
-        F.min("txn_date").alias("first_day"),
-        F.max("txn_date").alias("last_day"),
-        F.count(F.lit(1)).alias("purchase_days"),
-        F.sum("day_spend").alias("total_spend"),
-        F.min_by("day_spend", "txn_date").alias("first_day_spend"),
+
+
+def purchase_summaries(transactions: DataFrame, as_of: dt.date) -> DataFrame:
+    """``transactions`` (customer_id, txn_date, amount_base, direction) -> one summary row per customer
+    with a purchase on or before ``as_of`` (``SUMMARY_COLUMNS``; money in the input's currency)."""
+    return summaries_from_days(purchase_days(transactions), as_of)
+
+
+def summaries_from_days(days: DataFrame, as_of: dt.date) -> DataFrame:
+    """``SUMMARY_COLUMNS`` from ``purchase_days`` rows on or before ``as_of`` (one set of purchase days can
+    serve several snapshots)."""
+    per_customer = (
+        days.where(F.col("txn_date") <= F.lit(as_of))
+        .groupBy("customer_id")
+        .agg(
+            F.min("txn_date").alias("first_day"),
+            F.max("txn_date").alias("last_day"),
+            F.count(F.lit(1)).alias("purchase_days"),
+            F.sum("day_spend").alias("total_spend"),
+            F.min_by("day_spend", "txn_date").alias("first_day_spend"),
+        )
     )
     frequency = F.col("purchase_days") - 1
     return per_customer.select(
