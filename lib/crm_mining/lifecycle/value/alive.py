@@ -34,6 +34,8 @@ def p_alive_by_snapshot(transactions: DataFrame, dates: list[dt.date], settings:
     """
     days = purchase_days(transactions).cache()
     parts = []
+    # One count and one bounded fit sample (value.max_fit_customers) per snapshot: the loop runs over the
+    # batch's snapshot dates (config), and each snapshot needs its own point-in-time fit.
     for as_of in sorted(dates):
         summaries = summaries_from_days(days, as_of)
         try:
