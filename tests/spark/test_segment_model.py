@@ -11,12 +11,13 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.config import load_config
-from crm_mining.config.segment import SegmentSettings
+from crm_mining.config.segment import SegmentSettings, SetApart
 from crm_mining.segment import fit_segmentation, segment_customers
 from crm_mining.segment.artifacts import ModelStore
 from crm_mining.segment.assign import customer_segments
 from crm_mining.segment.migration import segment_migration
 from crm_mining.segment.model import kmeans_stage
+from crm_mining.segment.source import customer_frame
 from crm_mining.tables import Lake
 
 SNAPSHOT = dt.date(2025, 6, 30)
@@ -62,10 +63,44 @@ def test_min_share_rule_rejects_a_tiny_cluster(spark):
     # Three blobs of 100 and a tight clump of 6 customers (2%) set apart from blob 0.
     centres = [(0, 0, 0), (20, 0, 0), (0, 20, 0), (0, 0, 5)]
     frame = blobs(spark, centres, [100, 100, 100, 6])
-    assert fit_segmentation(frame, settings(min_segment_share=0.0), "v1", "blobs").info.k == 4
-    guarded = fit_segmentation(frame, settings(min_segment_share=0.05), "v1", "blobs")
+    # The best silhouette alone (tolerance 0): with the default tolerance, k = 5 (a blob split in two) is
+    # within 0.05 of k = 4 on such clean blobs.
+    plain = {"silhouette_tolerance": 0.0}
+    assert fit_segmentation(frame, settings(min_segment_share=0.0, **plain), "v1", "blobs").info.k == 4
+    guarded = fit_segmentation(frame, settings(min_segment_share=0.05, **plain), "v1", "blobs")
     assert guarded.info.k == 3
     assert "best silhouette" in guarded.info.k_rule
+
+
+def test_set_apart_customers_get_their_rule_segment_and_stay_out_of_the_fit(spark):
+    # Four blobs, and 12 far-away customers whose accounts are all closed: fitted with the others they would
+    # be a fifth cluster; set apart, they are segment k+1 "Leavers" without a centroid.
+    frame = blobs(spark, [*FOUR, (40, 40, 40)], [50, 80, 60, 70, 12]).withColumn("closed", F.col("blob") == 4)
+    rules = [
+        SetApart("Leavers", "closed"),
+        SetApart("Dormant", "months_silent >= 6"),
+    ]  # no such column: skipped
+    config = settings(set_apart=rules)
+    target = customer_frame(frame, config)
+    fit = fit_segmentation(target, config, "v1", "blobs")
+    assert (fit.info.k, fit.info.fitted_customers) == (4, 260)
+    assert fit.info.set_apart == [
+        {"segment_id": 5, "name": "Leavers", "when": "closed"},
+        {"segment_id": 6, "name": "Dormant", "when": "months_silent >= 6"},
+    ]
+    segments = customer_segments(fit.pipeline, fit.info, target)
+    apart = segments.where(F.col("segment_id") > 4).select(
+        "customer_id", "segment_id", "segment_name", "distance_to_centroid"
+    )
+    expected = spark.createDataFrame(
+        [(f"c{i:04d}", 5, "Leavers", None) for i in range(260, 272)],
+        "customer_id string, segment_id int, segment_name string, distance_to_centroid double",
+    )
+    assertDataFrameEqual(apart, expected)
+    assert (
+        segments.where(F.col("segment_id") <= 4).where(F.col("distance_to_centroid").isNotNull()).count()
+        == 260
+    )
 
 
 def test_fixed_k_skips_the_search(spark):

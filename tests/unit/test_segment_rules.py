@@ -21,8 +21,26 @@ def test_best_silhouette_wins_among_k_with_big_enough_segments():
     assert choose_k(candidates, min_share=0.01)[0] == 4
 
 
-def test_ties_go_to_the_smaller_k_and_no_qualifier_falls_back_to_the_largest_smallest_share():
-    assert choose_k([KCandidate(4, 0.5, 1, 0.1), KCandidate(3, 0.5, 1, 0.1)], 0.05)[0] == 3
+def test_near_ties_go_to_the_larger_k_within_the_tolerance():
+    # Silhouettes of the 1000-customer generated lake (seed 7) at 2026-09-30 (docs/segment.md).
+    candidates = [
+        KCandidate(3, 0.413, 1, 0.184),
+        KCandidate(4, 0.367, 1, 0.163),
+        KCandidate(5, 0.401, 1, 0.031),  # within the tolerance, but a segment under 5%
+        KCandidate(6, 0.306, 1, 0.031),
+    ]
+    assert choose_k(candidates, 0.05, tolerance=0.0)[0] == 3
+    assert choose_k(candidates, 0.05, tolerance=0.025)[0] == 3
+    k, reason = choose_k(candidates, 0.05, tolerance=0.05)
+    assert k == 4
+    assert (
+        reason == "largest k within 0.05 of the best silhouette (0.4130) with smallest segment share >= 0.05"
+    )
+    assert choose_k(candidates, 0.03, tolerance=0.05)[0] == 5
+
+
+def test_ties_go_to_the_larger_k_and_no_qualifier_falls_back_to_the_largest_smallest_share():
+    assert choose_k([KCandidate(4, 0.5, 1, 0.1), KCandidate(3, 0.5, 1, 0.1)], 0.05)[0] == 4
     k, reason = choose_k([KCandidate(3, 0.5, 1, 0.01), KCandidate(4, 0.6, 1, 0.03)], 0.05)
     assert k == 4
     assert reason.startswith("no k had")
@@ -72,6 +90,12 @@ def test_missing_features_and_null_ratios_match_no_rule():
     }
 
 
+def test_a_name_taken_by_a_set_apart_segment_is_not_reused():
+    ratios = {1: {"balance": 3.0}, 2: {"balance": 1.0}}
+    names = segment_names(ratios, QUALIFIERS, NOUNS, 2, "customers", taken={"Customers"})
+    assert names == {1: "Affluent customers", 2: "Customers [segment 2]"}
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [
@@ -94,6 +118,10 @@ def test_adjusted_rand_index_equals_sklearn(a, b):
         ("segment.log1p_columns=[nope]", "'segment.log1p_columns' has nope not in 'segment.features'"),
         ("segment.source=csv", "'segment.location' is required"),
         ("segment.name_nouns=[{term: x, feature: y}]", "needs exactly one of 'above' or 'below'"),
+        (
+            "segment.set_apart=[{name: A, when: x}, {name: A, when: y}]",
+            "'segment.set_apart' names must be unique",
+        ),
     ],
 )
 def test_bad_segment_config_is_named(override, message):

@@ -104,6 +104,26 @@ def default_nouns() -> list[NameRule]:
 
 
 @dataclass(frozen=True)
+class SetApart:
+    """Customers for whom ``when`` holds form their own segment ``name`` and stay out of the KMeans fit.
+
+    ``when`` is a Spark SQL condition on the source's columns (null counts as false). A bank does not
+    cluster customers who have left or stopped using the bank with those it serves: on the generated lake
+    they formed a tiny outlier cluster that made the minimum-share rule reject the right k (docs/segment.md).
+    """
+
+    name: str
+    when: str
+
+
+def default_set_apart() -> list[SetApart]:
+    return [
+        SetApart("Leavers", "all_accounts_closed"),
+        SetApart("Inactive customers", "txn_count_90d = 0"),
+    ]
+
+
+@dataclass(frozen=True)
 class SegmentSettings:
     # Snapshot to segment (a snapshot_date in the source); None = the latest there.
     snapshot_date: dt.date | None = None
@@ -124,6 +144,11 @@ class SegmentSettings:
     k: int | None = field(default=None, metadata={"min": 2, "max": 50})
     # A k qualifies only if its smallest segment holds at least this share of customers.
     min_segment_share: float = field(default=0.05, metadata={"min": 0.0, "max": 0.5})
+    # Among qualifying k, the largest whose silhouette is within this of the best (0 = the best silhouette).
+    silhouette_tolerance: float = field(default=0.05, metadata={"min": 0.0, "max": 1.0})
+    # Customers segmented by a rule instead of KMeans (first matching rule wins), in this order after the k
+    # KMeans segments (ids k+1, k+2, ...); a rule naming a column the source lacks is skipped with a warning.
+    set_apart: list[SetApart] = field(default_factory=default_set_apart)
     # Customers sampled (at most) for the silhouette of each k.
     silhouette_sample: int = field(default=20_000, metadata={"min": 100})
     # KMeans: k-means|| initialisation steps, iterations, tolerance (largest centre move) and seed.
@@ -169,6 +194,9 @@ class SegmentSettings:
         every = [*self.features, *self.categorical_features]
         if len(set(every)) != len(every):
             raise ConfigError(f"'{path}.features' and '{path}.categorical_features' list a column twice")
+        names = [r.name for r in self.set_apart]
+        if len(set(names)) != len(names) or not all(n.strip() for n in names):
+            raise ConfigError(f"'{path}.set_apart' names must be unique and not empty, got {names}")
         stray = sorted(set(self.log1p_columns) - set(self.features))
         if stray:
             raise ConfigError(f"'{path}.log1p_columns' has {', '.join(stray)} not in '{path}.features'")

@@ -2,7 +2,8 @@
 
 Clusters customers (gold.customer_features, or a customer-level table of your own) with an MLlib
 pipeline (median imputation, signed log1p, standard scaling, KMeans k-means||), choosing k by the
-best silhouette among the k whose smallest segment is big enough. The fitted pipeline is saved under
+silhouette among the k whose smallest segment is big enough; customers a ``segment.set_apart`` rule
+takes (leavers, inactive customers) get that rule's segment instead. The fitted pipeline is saved under
 ``segment.model_dir`` and later snapshots are scored with it unless ``segment.refit``.
 
 Writes gold.customer_segments, gold.segment_profiles, gold.segment_k_selection, gold.segment_migration
@@ -20,9 +21,16 @@ from pyspark.ml import PipelineModel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
+from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.segment import SegmentSettings
-from crm_mining.segment.artifacts import ModelInfo, ModelStore, check_compatible, model_dir
+from crm_mining.segment.artifacts import (
+    ModelInfo,
+    ModelStore,
+    check_compatible,
+    model_dir,
+    set_apart_rules,
+)
 from crm_mining.segment.assign import agreement, clusters, customer_segments
 from crm_mining.segment.migration import segment_migration
 from crm_mining.segment.model import (
@@ -41,6 +49,7 @@ from crm_mining.segment.source import (
     read_customers,
     snapshots_to_score,
     source_name,
+    to_cluster,
 )
 from crm_mining.tables import Lake
 
@@ -76,13 +85,17 @@ def segment_ids_by_size(sizes: list[int]) -> list[int]:
 def named(
     pipeline: PipelineModel, info: ModelInfo, target: DataFrame, settings: SegmentSettings
 ) -> ModelInfo:
-    """``info`` with segment names derived from the fit snapshot's profile by the configured rules."""
+    """``info`` with segment names derived from the fit snapshot's profile by the configured rules.
+
+    The population is every customer of the snapshot, set-apart ones included, as in gold.segment_profiles.
+    """
     columns = profile_columns(settings, target.columns)
     segmented = segmented_customers(customer_segments(pipeline, info, target), target, columns)
-    # k rows: one per segment.
+    # One row per segment: bounded by k and the set-apart rules.
     ratios = {
         row.segment_id: {s.feature: s.ratio_to_population for s in row.feature_stats}
         for row in feature_stats(segmented, columns).collect()
+        if row.segment_id in info.segment_ids
     }
     names = segment_names(
         ratios,
@@ -90,16 +103,23 @@ def named(
         settings.name_nouns,
         settings.name_max_qualifiers,
         settings.default_noun,
+        taken={r["name"] for r in info.set_apart},
     )
     return dataclasses.replace(info, segment_names=[names[sid] for sid in info.segment_ids])
 
 
 def fit_segmentation(target: DataFrame, settings: SegmentSettings, version: str, source: str) -> FitResult:
-    """Fit the pipeline on one snapshot's customers: k search (or fixed k), segment ids by size, names."""
-    check_features_not_all_null(target, settings, source)
-    prep = preprocessing(settings).fit(target)
-    scaled = scaled_in_canonical_layout(prep, target).cache()
+    """Fit the pipeline on one snapshot's customers: k search (or fixed k), segment ids by size, names.
+
+    Customers a set-apart rule took (``target``'s set_apart column) are left out of the fit.
+    """
+    clustered = to_cluster(target)
+    check_features_not_all_null(clustered, settings, source)
+    prep = preprocessing(settings).fit(clustered)
+    scaled = scaled_in_canonical_layout(prep, clustered).cache()
     customers = scaled.count()
+    if customers == 0:
+        raise CrmMiningError(f"segment: every customer of {source} was set apart by segment.set_apart")
     candidates, chosen, reason = fit_candidates(scaled, customers, settings)
     k = chosen.getK()
     pipeline = full_pipeline(prep, chosen)
@@ -118,6 +138,7 @@ def fit_segmentation(target: DataFrame, settings: SegmentSettings, version: str,
         segment_names=[f"Segment {i}" for i in ids],
         k_rule=reason,
         fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        set_apart=set_apart_rules(settings, k),
     )
     info = named(pipeline, info, target, settings)
     scaled.unpersist()
@@ -178,8 +199,9 @@ def seed_refit(target: DataFrame, settings: SegmentSettings, k: int) -> tuple[Pi
     """An independent refit at ``k`` on ``target``: the same procedure (preprocessing, best of ``n_init``
     KMeans runs) with seeds none of the model's runs used; returns the pipeline and its seeds."""
     first = settings.seed + max(settings.n_init, settings.selection_n_init)
-    prep = preprocessing(settings).fit(target)
-    scaled = scaled_in_canonical_layout(prep, target).cache()
+    clustered = to_cluster(target)
+    prep = preprocessing(settings).fit(clustered)
+    scaled = scaled_in_canonical_layout(prep, clustered).cache()
     try:
         model = fit_kmeans(scaled, settings, k, first_seed=first)
     finally:

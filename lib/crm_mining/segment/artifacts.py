@@ -37,6 +37,8 @@ class ModelInfo:
     segment_names: list[str]
     k_rule: str
     fitted_at: str
+    # The segment.set_apart rules at fit time: [{segment_id, name, when}], ids k+1, k+2, ...
+    set_apart: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     def name_of(self, segment_id: int) -> str:
@@ -91,8 +93,20 @@ class ModelStore:
         return PipelineModel.load(f"{folder}/pipeline"), info
 
 
+def set_apart_rules(settings: SegmentSettings, k: int) -> list[dict]:
+    return [
+        {"segment_id": k + i, "name": r.name, "when": r.when} for i, r in enumerate(settings.set_apart, 1)
+    ]
+
+
 def check_compatible(info: ModelInfo, settings: SegmentSettings) -> None:
-    """A saved model scores only data described by the same features and transforms."""
+    """A saved model scores only data described by the same features, transforms and set-apart rules."""
+    saved_rules = [(r["name"], r["when"]) for r in info.set_apart]
+    if saved_rules != [(r.name, r.when) for r in settings.set_apart]:
+        raise CrmMiningError(
+            f"saved segment model {info.version} was fitted with set-apart rules {saved_rules or 'none'}; "
+            "segment.set_apart differs: set segment.refit=true"
+        )
     same = (
         info.features == settings.features
         and info.categorical_features == settings.categorical_features

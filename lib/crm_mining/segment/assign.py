@@ -10,6 +10,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from crm_mining.segment.artifacts import ModelInfo
 from crm_mining.segment.model import CLUSTER, SCALED, kmeans_stage
 from crm_mining.segment.rules import adjusted_rand_index
+from crm_mining.segment.source import SET_APART, to_cluster
 
 
 def literal_array(values: list) -> Column:
@@ -28,8 +29,8 @@ def distance_to_centre(pipeline: PipelineModel) -> Column:
 
 
 def clusters(pipeline: PipelineModel, frame: DataFrame) -> DataFrame:
-    """customer_id, snapshot_date, cluster (KMeans index), distance."""
-    return pipeline.transform(frame).select(
+    """customer_id, snapshot_date, cluster (KMeans index), distance of the customers KMeans segments."""
+    return pipeline.transform(to_cluster(frame)).select(
         "customer_id",
         "snapshot_date",
         F.col(CLUSTER).cast("int").alias(CLUSTER),
@@ -37,9 +38,29 @@ def clusters(pipeline: PipelineModel, frame: DataFrame) -> DataFrame:
     )
 
 
+def set_apart_segments(info: ModelInfo, frame: DataFrame) -> DataFrame:
+    """gold.customer_segments rows of the customers a set-apart rule took (no centroid: null distance)."""
+    ids = F.create_map(*[F.lit(v) for r in info.set_apart for v in (r["name"], r["segment_id"])])
+    return frame.where(F.col(SET_APART).isNotNull()).select(
+        "customer_id",
+        "snapshot_date",
+        ids[F.col(SET_APART)].cast("int").alias("segment_id"),
+        F.col(SET_APART).cast("string").alias("segment_name"),
+        F.lit(None).cast("double").alias("distance_to_centroid"),
+        F.lit(info.version).cast("string").alias("model_version"),
+    )
+
+
 def customer_segments(pipeline: PipelineModel, info: ModelInfo, frame: DataFrame) -> DataFrame:
     """gold.customer_segments rows: customer_id, snapshot_date, segment_id, segment_name,
-    distance_to_centroid (standardised feature units), model_version."""
+    distance_to_centroid (standardised feature units; null when set apart), model_version."""
+    clustered = kmeans_segments(pipeline, info, frame)
+    if SET_APART not in frame.columns:
+        return clustered
+    return clustered.unionByName(set_apart_segments(info, frame))
+
+
+def kmeans_segments(pipeline: PipelineModel, info: ModelInfo, frame: DataFrame) -> DataFrame:
     index = F.col(CLUSTER) + 1
     return (
         clusters(pipeline, frame)

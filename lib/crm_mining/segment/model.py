@@ -200,7 +200,7 @@ def fit_candidates(
             return [candidate(chosen, sample, k)], chosen, reason
         runs = search_runs(scaled, settings, ks)
         candidates = [candidate(lowest_cost(runs[k]), sample, k) for k in ks]
-        k, reason = choose_k(candidates, settings.min_segment_share)
+        k, reason = choose_k(candidates, settings.min_segment_share, settings.silhouette_tolerance)
         chosen = fit_kmeans(scaled, settings, k, done=runs[k])
         if chosen is not lowest_cost(runs[k]):
             candidates = [candidate(chosen, sample, k) if c.k == k else c for c in candidates]

@@ -21,18 +21,23 @@ class KCandidate:
     smallest_share: float
 
 
-def choose_k(candidates: list[KCandidate], min_share: float) -> tuple[int, str]:
-    """The k with the best silhouette among those whose smallest segment holds >= ``min_share``.
+def choose_k(candidates: list[KCandidate], min_share: float, tolerance: float = 0.0) -> tuple[int, str]:
+    """Among the k whose smallest segment holds >= ``min_share``, the largest k whose silhouette is
+    within ``tolerance`` of the best (tolerance 0: the best silhouette, ties to the larger k).
 
-    Ties go to the smaller k. When no k qualifies, the k with the largest smallest share wins (so a run
-    never fails for want of a k); the returned reason says which rule applied.
+    Silhouette favours few, large clusters: on generated lakes k = 3 often scored best by 0.01-0.02 while
+    k = 4-5 recovered the 5 latent segments far better (docs/segment.md), so near-ties go to the finer
+    segmentation. When no k qualifies, the k with the largest smallest share wins (so a run never
+    fails for want of a k); the returned reason says which rule applied.
     """
     if not candidates:
         raise ValueError("no k candidates")
     qualified = [c for c in candidates if c.smallest_share >= min_share and c.silhouette is not None]
     if qualified:
-        best = max(qualified, key=lambda c: (c.silhouette, -c.k))
-        return best.k, f"best silhouette with smallest segment share >= {min_share}"
+        best = max(c.silhouette for c in qualified)
+        near = max(c.k for c in qualified if c.silhouette >= best - tolerance)
+        within = f"within {tolerance} of the best silhouette" if tolerance else "best silhouette"
+        return near, f"largest k {within} ({best:.4f}) with smallest segment share >= {min_share}"
     best = max(candidates, key=lambda c: (c.smallest_share, -c.k))
     return best.k, f"no k had smallest segment share >= {min_share}; largest smallest share"
 
@@ -52,13 +57,15 @@ def segment_names(
     nouns: list[NameRule],
     max_qualifiers: int,
     default_noun: str,
+    taken: set[str] | frozenset[str] = frozenset(),
 ) -> dict[int, str]:
     """A unique, readable name per segment id from its feature-mean ratios to the population mean.
 
     A name is up to ``max_qualifiers`` matching qualifier terms (in rule order) then the first matching
     noun (else ``default_noun``), e.g. "Affluent digital savers". Segments that would share a name take
     further matching qualifiers, one at a time; any still tied are numbered "(2)", "(3)" in segment-id
-    order (the first keeps the plain name).
+    order (the first keeps the plain name). A name in ``taken`` (e.g. a set-apart segment's) gets
+    " [segment <id>]" appended.
     """
     terms = {sid: [r.term for r in qualifiers if matches(r, rs)] for sid, rs in ratios.items()}
     noun = {sid: next((r.term for r in nouns if matches(r, rs)), default_noun) for sid, rs in ratios.items()}
@@ -83,7 +90,7 @@ def segment_names(
     # A numbered name could equal another segment's plain name only if a rule term ends in "(n)"; guard anyway.
     if len(set(names.values())) != len(names):
         names = {sid: f"{n} [segment {sid}]" for sid, n in names.items()}
-    return names
+    return {sid: f"{n} [segment {sid}]" if n in taken else n for sid, n in names.items()}
 
 
 def adjusted_rand_index(pairs: dict[tuple[object, object], int]) -> float:

@@ -1,14 +1,17 @@
 """The customers to segment: gold.customer_features, or a customer-level table of your own (BYOD).
 
 ``customer_frame`` returns customer_id (string), snapshot_date (date), the model features and the
-available profile columns (double), and ``products`` (array<string>, null when the source has none).
+available profile columns (double), ``products`` (array<string>, null when the source has none) and
+``set_apart`` (the name of the first ``segment.set_apart`` rule the customer meets, else null).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
 from crm_mining import CrmMiningError
@@ -18,6 +21,9 @@ from crm_mining.inputs import read_user_data
 from crm_mining.tables import Lake
 
 FEATURES = "gold.customer_features"
+SET_APART = "set_apart"
+
+log = logging.getLogger(__name__)
 
 
 def source_name(settings: SegmentSettings) -> str:
@@ -40,6 +46,37 @@ def profile_columns(settings: SegmentSettings, available: list[str]) -> list[str
     model = {*settings.features, *settings.categorical_features}
     extra = [c for c in settings.profile_columns if c in available and c not in model]
     return [*settings.features, *extra]
+
+
+def set_apart_name(raw: DataFrame, settings: SegmentSettings) -> Column:
+    """The name of the first set-apart rule that holds (null = KMeans segments the customer).
+
+    A rule whose condition does not resolve on ``raw`` (e.g. the default leavers rule on your own table
+    without ``all_accounts_closed``) is skipped with a warning naming it.
+    """
+    name = F.lit(None).cast("string")
+    for rule in reversed(settings.set_apart):
+        try:
+            raw.select(F.expr(rule.when))  # analysis only, no job
+        except AnalysisException as error:
+            reason = str(error).splitlines()[0]
+            log.warning(
+                "segment.set_apart %r (%s) skipped on %s: %s",
+                rule.name,
+                rule.when,
+                source_name(settings),
+                reason,
+            )
+            continue
+        name = F.when(
+            F.coalesce(F.expr(rule.when).cast("boolean"), F.lit(False)), F.lit(rule.name)
+        ).otherwise(name)
+    return name
+
+
+def to_cluster(frame: DataFrame) -> DataFrame:
+    """The customers KMeans segments: those no set-apart rule took (all, for a frame without the column)."""
+    return frame.where(F.col(SET_APART).isNull()) if SET_APART in frame.columns else frame
 
 
 def customer_frame(raw: DataFrame, settings: SegmentSettings) -> DataFrame:
@@ -68,6 +105,7 @@ def customer_frame(raw: DataFrame, settings: SegmentSettings) -> DataFrame:
         *[F.col(c).cast("double").alias(c) for c in columns],
         *[F.col(c).cast("string").alias(c) for c in settings.categorical_features],
         products.alias("products"),
+        set_apart_name(raw, settings).alias(SET_APART),
     )
 
 
