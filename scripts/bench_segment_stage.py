@@ -112,14 +112,21 @@ def quality(spark, config, summary: dict) -> dict:
     from crm_mining.segment.source import customer_frame, read_customers
     from crm_mining.tables import Lake
 
+    try:  # versions with set-apart segments (leavers, inactive) cluster only the other customers
+        from crm_mining.segment.source import to_cluster
+    except ImportError:
+        to_cluster = lambda frame: frame  # noqa: E731
+
     lake = Lake(config)
     latest = summary["snapshots"][-1]
     truth = spark.read.parquet(lake.truth("customers"))
     segments = lake.read(spark, "gold.customer_segments").where(F.col("snapshot_date") == F.lit(latest))
-    ari, _ = agreement(segments, truth, "segment_id", "segment")
+    ari, customers = agreement(segments, truth, "segment_id", "segment")
+    clustered = segments.where(F.col("distance_to_centroid").isNotNull())
+    ari_clustered, clustered_customers = agreement(clustered, truth, "segment_id", "segment")
     pipeline, info = ModelStore(spark, model_dir(config)).load(summary["model_version"])
     frame = customer_frame(read_customers(spark, config), config.segment)
-    target = frame.where(F.col("snapshot_date") == F.lit(latest))
+    target = to_cluster(frame.where(F.col("snapshot_date") == F.lit(latest)))
     rows = pipeline.transform(target).select(vector_to_array("scaled").alias("v")).collect()
     matrix = np.array([r.v for r in rows])
     theirs = KMeans(n_clusters=info.k, init="k-means++", n_init=10, random_state=0).fit(matrix).inertia_
@@ -127,6 +134,9 @@ def quality(spark, config, summary: dict) -> dict:
     ours = segments.agg(F.sum(F.col("distance_to_centroid") ** 2)).first()[0]
     return {
         "ari_vs_truth": round(ari, 4),
+        "customers": customers,
+        "ari_vs_truth_clustered": round(ari_clustered, 4),
+        "clustered_customers": clustered_customers,
         "mllib_inertia": round(ours, 3),
         "sklearn_inertia": round(float(theirs), 3),
         "inertia_ratio": round(ours / theirs, 5),
@@ -188,8 +198,9 @@ def markdown(result: dict) -> str:
         "k search) and a second run (scores with v1, refit for stability). Step times overlap (a step "
         "includes the steps it calls).",
         "",
-        "| code | run | stage seconds | k | stability ARI | ARI vs truth | inertia / scikit-learn |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| code | run | stage seconds | k | stability ARI | ARI vs truth, all customers | ARI, customers KMeans segments "
+        "| inertia / scikit-learn |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for version in result["versions"]:
         for run in version["runs"]:
@@ -197,7 +208,8 @@ def markdown(result: dict) -> str:
             ari = run["stability"]["adjusted_rand_index"] if run["stability"] else "-"
             lines.append(
                 f"| {version['code']} | {run['run']} | {run['seconds']} | {run['k']} | {ari} | "
-                f"{q.get('ari_vs_truth', '-')} | {q.get('inertia_ratio', '-')} |"
+                f"{q.get('ari_vs_truth', '-')} ({q.get('customers', '-')}) | "
+                f"{q.get('ari_vs_truth_clustered', '-')} ({q.get('clustered_customers', '-')}) | {q.get('inertia_ratio', '-')} |"
             )
     lines += ["", "Step seconds:", ""]
     for version in result["versions"]:
