@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from pyspark.errors import AnalysisException
+from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
@@ -48,18 +48,27 @@ def profile_columns(settings: SegmentSettings, available: list[str]) -> list[str
     return [*settings.features, *extra]
 
 
+def first_line(error: Exception) -> str:
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
 def set_apart_name(raw: DataFrame, settings: SegmentSettings) -> Column:
     """The name of the first set-apart rule that holds (null = KMeans segments the customer).
 
     A rule whose condition does not resolve on ``raw`` (e.g. the default leavers rule on your own table
-    without ``all_accounts_closed``) is skipped with a warning naming it.
+    without ``all_accounts_closed``) is skipped with a warning naming it; one that is not SQL stops the run.
     """
     name = F.lit(None).cast("string")
     for rule in reversed(settings.set_apart):
         try:
             raw.select(F.expr(rule.when))  # analysis only, no job
+        except ParseException as error:
+            raise CrmMiningError(
+                f"segment.set_apart {rule.name!r}: {rule.when!r} is not a Spark SQL condition "
+                f"({first_line(error)})"
+            ) from None
         except AnalysisException as error:
-            reason = str(error).splitlines()[0]
+            reason = first_line(error)
             log.warning(
                 "segment.set_apart %r (%s) skipped on %s: %s",
                 rule.name,
