@@ -25,7 +25,7 @@ def choose_k(candidates: list[KCandidate], min_share: float, tolerance: float = 
     """Among the k whose smallest segment holds >= ``min_share``, the largest k whose silhouette is
     within ``tolerance`` of the best (tolerance 0: the best silhouette, ties to the larger k).
 
-    Silhouette favours few, large clusters: on generated lakes k = 3 often scored best by 0.01-0.02 while
+    Silhouette favours few, large clusters: on generated lakes k = 3 often scored best by 0.01-0.05 while
     k = 4-5 recovered the 5 latent segments far better (docs/segment.md), so near-ties go to the finer
     segmentation. When no k qualifies, the k with the largest smallest share wins (so a run never
     fails for want of a k); the returned reason says which rule applied.
