@@ -12,7 +12,9 @@ class HadoopFs:
     def __init__(self, spark: SparkSession, root: str):
         # The class, looked up once: py4j resolves each segment of ``jvm.org.apache.hadoop.fs.Path`` with
         # its own call to the JVM, five calls per path (generate makes a path per landing file).
-        self.path_class = spark.sparkContext._jvm.org.apache.hadoop.fs.Path
+        jvm = spark.sparkContext._jvm
+        self.path_class, self.uri_class = jvm.org.apache.hadoop.fs.Path, jvm.java.net.URI
+        self.reader_classes = (jvm.java.io.BufferedReader, jvm.java.io.InputStreamReader)
         self.conf = spark.sparkContext._jsc.hadoopConfiguration()
         self.fs = self.path(root).getFileSystem(self.conf)
 
@@ -21,6 +23,23 @@ class HadoopFs:
 
     def exists(self, text: str) -> bool:
         return bool(self.fs.exists(self.path(text)))
+
+    def uri_path(self, uri: str):
+        """The Hadoop Path of a percent-encoded URI, as Spark writes ``source_file`` and the file source's
+        checkpoint its paths (``path(uri)`` would encode the ``%`` again)."""
+        return self.path_class(self.uri_class(uri))
+
+    def uri_exists(self, uri: str) -> bool:
+        return bool(self.fs.exists(self.uri_path(uri)))
+
+    def first_line(self, uri: str) -> str | None:
+        """The first line (UTF-8) of the file at ``uri``, read on the driver; None when it is empty."""
+        buffered, decoding = self.reader_classes
+        stream = self.fs.open(self.uri_path(uri))
+        try:
+            return buffered(decoding(stream, "UTF-8")).readLine()
+        finally:
+            stream.close()
 
     def has_files(self, text: str) -> bool:
         return self.exists(text) and len(self.fs.listStatus(self.path(text))) > 0

@@ -141,7 +141,7 @@ def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
     tokens with the tokens in silver)."""
     allow = job.config.ingest.allow_schema_merge
     if job.stream.fmt == "csv":
-        recs = drift.records_from_csv(bronze_batch, job.source, allow)
+        recs = drift.records_from_csv(bronze_batch, job.source, allow, bronze.landing_fs(job.spark, job.lake))
     elif job.stream.fmt == "json":
         recs = drift.records_from_json(bronze_batch, job.source, allow)
     else:
@@ -209,7 +209,8 @@ def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
     (``ingest.skip_file``) is gone on purpose and on the record."""
     planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
     skipped = local_path(job.config.ingest.skip_file or "")
-    gone = [f for f in planned if local_path(f) != skipped and not bronze.still_landed(job.spark, f)]
+    landing = bronze.landing_fs(job.spark, job.lake)
+    gone = [f for f in planned if local_path(f) != skipped and not landing.uri_exists(f)]
     if gone and own_commit(job, f"bronze.{job.source.name}", batch_num) is None:
         raise CrmMiningError(
             f"{len(gone)} file(s) of batch {batch_id} are gone from landing, e.g. {local_path(gone[0])}: "

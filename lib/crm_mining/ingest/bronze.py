@@ -16,6 +16,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import NullType, StringType
 
 from crm_mining import CrmMiningError
+from crm_mining.hadoop_fs import HadoopFs
 from crm_mining.landing import Source, Stream
 from crm_mining.tables import Lake
 
@@ -34,16 +35,10 @@ def path_exists(spark: SparkSession, path: str) -> bool:
     return bool(fs.exists(hadoop_path))
 
 
-def landed_path(spark: SparkSession, uri: str):
-    """Hadoop Path and FileSystem of a ``source_file`` URI (percent-encoded, as Spark writes it)."""
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(uri))
-    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-
-
-def still_landed(spark: SparkSession, uri: str) -> bool:
-    path, fs = landed_path(spark, uri)
-    return bool(fs.exists(path))
+def landing_fs(spark: SparkSession, lake: Lake) -> HadoopFs:
+    """The landing zone's file system, for the per-file checks of a batch (one per batch: each JVM class
+    it uses is looked up once, not once per file)."""
+    return HadoopFs(spark, lake.landing())
 
 
 def planned_files(spark: SparkSession, lake: Lake, stream: Stream, batch_num: int) -> list[str]:

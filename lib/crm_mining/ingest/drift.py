@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812
 
-from crm_mining.ingest.bronze import batch_files, landed_path, still_landed
+from crm_mining.hadoop_fs import HadoopFs
+from crm_mining.ingest.bronze import batch_files
 from crm_mining.landing import Source
 
 CORRUPT = "_corrupt_record"
@@ -94,15 +95,14 @@ def is_header(source: Source) -> Column:
     return first.isin(source.columns)
 
 
-def csv_layouts(bronze: DataFrame, source: Source) -> dict[str, list[str]]:
+def csv_layouts(bronze: DataFrame, source: Source, landing: HadoopFs) -> dict[str, list[str]]:
     """File -> its header's column names, from the first line of each landing file of the batch.
 
     One line per file, read on the driver, instead of scanning every line of the batch for headers."""
-    spark = bronze.sparkSession
     layouts = {}
     for file in batch_files(bronze):
         line = (
-            first_line(spark, file) if still_landed(spark, file) else header_in_bronze(bronze, file, source)
+            landing.first_line(file) if landing.uri_exists(file) else header_in_bronze(bronze, file, source)
         )
         if line is not None and header_cells(line)[0] in source.columns:
             layouts[file] = header_cells(line)
@@ -116,17 +116,6 @@ def header_in_bronze(bronze: DataFrame, file: str, source: Source) -> str | None
     lines = bronze.where((F.col("source_file") == file) & is_header(source))
     first = lines.orderBy("record_id").select("value").first()
     return None if first is None else first.value
-
-
-def first_line(spark: SparkSession, uri: str) -> str | None:
-    """The first line of a file (any Hadoop filesystem), or None when it is empty."""
-    jvm = spark.sparkContext._jvm
-    path, fs = landed_path(spark, uri)
-    stream = fs.open(path)
-    try:
-        return jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8")).readLine()
-    finally:
-        stream.close()
 
 
 def csv_drifts(layouts: dict[str, list[str]], source: Source) -> list[FileDrift]:
@@ -146,7 +135,9 @@ def parse_csv(value: Column, columns: list[str]) -> Column:
     return F.from_csv(value, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
 
 
-def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool) -> DataFrame:
+def records_from_csv(
+    bronze: DataFrame, source: Source, allow_schema_merge: bool, landing: HadoopFs
+) -> DataFrame:
     """CSV lines -> records. Header lines are not records; a row with the wrong cell count, or a blank line,
     is malformed.
 
@@ -154,7 +145,7 @@ def records_from_csv(bronze: DataFrame, source: Source, allow_schema_merge: bool
     merged, once more by its own header into ``_p<i>``; fields are then taken from the matching struct.
     """
     bronze = text_lines(bronze)
-    layouts = csv_layouts(bronze, source)
+    layouts = csv_layouts(bronze, source, landing)
     drifts = csv_drifts(layouts, source)
     merged = [d for d in drifts if d.mergeable(allow_schema_merge)]
     parsed = [parse_csv(F.col("value"), source.columns).alias("_p")]
