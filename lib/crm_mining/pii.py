@@ -1,8 +1,8 @@
 """PII masking, shared by ingest (silver.interactions, ops.quarantine) and complaints (texts of your own).
 
 Free text: rules, not a language model. They cover emails, IBANs, card numbers, national ids (Spanish
-DNI/NIE and other letter-and-digit ids of six or more digits), phone numbers and street addresses written
-the usual Spanish or English way ("Calle Mayor 12", "12 Main Street"). A name typed into a text is not
+DNI/NIE, with or without dots and dashes, and US SSNs), phone numbers and street addresses written the
+usual Spanish or English way ("Calle Mayor 12", "c/Mayor 12", "12 Main Street"). A name typed into a text is not
 caught: that needs named-entity recognition (see docs/data_contract.md, "PII").
 """
 
@@ -17,20 +17,28 @@ EMAIL = r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Z
 IBAN = r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b"
 # 13 to 19 digits, optionally grouped by spaces or dashes (every card scheme's length).
 CARD = r"\b(?:\d[ -]?){12,18}\d\b"
-# Spanish DNI (8 digits and a letter) and NIE (X/Y/Z, 7 digits, a letter), and US SSNs. Before PHONE:
-# otherwise the digits of "12345678Z" read as a phone number and the letter stays.
-NATIONAL_ID = r"\b\d{8}-?[A-Za-z]\b|\b[XYZxyz]-?\d{7}-?[A-Za-z]\b|\b\d{3}-\d{2}-\d{4}\b"
-# A run of 8+ digits, spaces, dots, dashes and brackets, not starting inside a word or number, and not a
+# Spanish DNI (8 digits and a letter) and NIE (X/Y/Z, 7 digits, a letter), also written with dots, a
+# space or a dash ("12.345.678-Z", "12345678 Z") or glued to a label ("DNI12345678Z"), and US SSNs.
+# Before PHONE: otherwise the digits read as a phone number and the letter stays ("[phone]-Z").
+NATIONAL_ID = (
+    r"(?<![\d.])\d{2}\.?\d{3}\.?\d{3}[ -]?[A-Za-z]\b"
+    r"|(?<![A-Za-z\d])[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]\b|\b\d{3}-\d{2}-\d{4}\b"
+)
+# A run of 8+ digits, spaces, dots, dashes and brackets, not starting inside a word or number (a dot
+# after a label, "tlf.612345678", is not inside a number), and not a
 # date (2025-01-31, 31.01.2025, 31/01/25) or an amount (1234567.89) that records and texts quote. The
 # exclusions end where no further digit group follows, so "06.12.34.56.78" and "600.12.34.56" are phones.
 PHONE = (
-    r"(?<![\w.+-])(?!\d{4}-\d{2}-\d{2})(?!\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}(?![.-]\d)))"
+    r"(?<![\w+-])(?<![\d_]\.)(?!\d{4}-\d{2}-\d{2})(?!\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}(?![.-]\d)))"
     r"(?!\d+\.\d{1,2}(?![ ().-]*\d))\+?\d[\d ().-]{6,}\d"
 )
+# Spanish street words in any case ("calle mayor 12"), and "C/" with or without a space after it. English
+# street types stay case-sensitive: lower-case "way", "drive" or "road" after a number are everyday words.
 STREET_WORDS = (
-    r"\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carretera|Ronda|Gran V[ií]a|Carrer|Rua)"
+    r"\b(?:(?i:Calle|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carretera|Ronda|Gran V[ií]a|Carrer|Rua)"
+    r"|[Cc]/)"
 )
-SPANISH_ADDRESS = STREET_WORDS + r"(?:\s+[\p{L}.'-]+){0,4}?,?\s+(?:n[ºo°]\.?\s*)?\d{1,4}\w?"
+SPANISH_ADDRESS = STREET_WORDS + r"(?:(?:\s+|(?<=/))[\p{L}.'-]+){0,4}?,?\s+(?:n[ºo°]\.?\s*)?\d{1,4}\w?"
 ENGLISH_ADDRESS = (
     r"\b\d{1,5}\w?\s+(?:[\p{L}.'-]+\s+){1,3}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Boulevard|Blvd|Close|Court|Place|Square)\b\.?"

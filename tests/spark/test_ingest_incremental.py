@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,20 @@ def grow_after_ingest(path: Path) -> None:
     os.utime(path, (later, later))
 
 
+@contextlib.contextmanager
+def warnings_logged(logger_name: str) -> Iterator[list[str]]:
+    """The messages ``logger_name`` logs at WARNING and above inside the block."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+
+
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory):
     """A first run, a rerun over the same files, then a new daily drop (two CSV files, and Parquet with a
@@ -73,9 +90,11 @@ def runs(spark, tmp_path_factory):
     landing = Path(Lake(config).landing())
     small_landing(landing)
     stray_files(landing)
-    first = ingest_lake(spark, config)
+    with warnings_logged("crm_mining.ingest.unread") as first_log:
+        first = ingest_lake(spark, config)
     grow_after_ingest(landing / "balances/balances.csv")
-    rerun = ingest_lake(spark, config)
+    with warnings_logged("crm_mining.ingest.unread") as rerun_log:
+        rerun = ingest_lake(spark, config)
     write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-0.csv", TXN_COLUMNS,
               [txn("T30", ts="2025-01-04 12:00:00", amount="3.5"), txn("T2", "A2")])  # fmt: skip
     write_csv(landing / "transactions/csv/drop_date=2025-01-04/part-1.csv", TXN_COLUMNS,
@@ -87,7 +106,7 @@ def runs(spark, tmp_path_factory):
     merging = load_config(overrides=["spark.master=local[2]", "ingest.optimize=false", "ingest.allow_schema_merge=true",
                                      "ingest.max_files_per_batch=1"], lakehouse=str(root / "lake"))  # fmt: skip
     new_drop = ingest_lake(spark, merging)
-    return {"lake": Lake(config), "runs": [first, rerun, new_drop]}
+    return {"lake": Lake(config), "runs": [first, rerun, new_drop], "unread_logs": [first_log, rerun_log]}
 
 
 def test_rerun_adds_nothing_and_a_new_drop_is_picked_up_alone(spark, runs):
@@ -141,3 +160,7 @@ def test_every_unread_landing_file_is_reported_with_its_reason(spark, runs):
     )
     assert first["unread_files"] == {"UNKNOWN_EXTENSION": 1, "WRONG_FOLDER": 2}
     assert rerun["unread_files"] == {"CHANGED_AFTER_INGEST": 1, "UNKNOWN_EXTENSION": 1, "WRONG_FOLDER": 2}
+    # ... and the log names each one with its reason (a person running ingest sees them without a query)
+    for run, lines in zip(("first", "rerun"), runs["unread_logs"], strict=True):
+        want = sorted(f"landing file not ingested ({r}): {landing}{f}" for n, _, f, r in expected if n == run)
+        assert sorted(lines) == want, run

@@ -21,12 +21,20 @@ TEXTS = [
     ("iban", "send it to ES91 2100 0418 4502 0005 1332 now", "send it to [iban] now"),
     ("spanish address", "vivo en Calle Mayor 12, Madrid", "vivo en [address], Madrid"),
     ("english address", "I moved to 221B Baker Street last year", "I moved to [address] last year"),
+    ("lower-case address", "vivo en calle mayor 12, Madrid", "vivo en [address], Madrid"),
+    ("c/ address", "envíenlo a C/Mayor 12 y ya", "envíenlo a [address] y ya"),
+    ("dotted dni", "DNI 12.345.678-Z por favor", "DNI [idnumber] por favor"),
+    ("spaced dni", "mi dni es 12345678 Z.", "mi dni es [idnumber]."),
+    ("glued dni and phone", "DNI12345678Z tlf.612345678", "DNI[idnumber] tlf.[phone]"),
+    ("spaced nie", "NIE X 1234567 L", "NIE [idnumber]"),
     # What must stay: dates, times, amounts and ids that records and complaints quote.
     ("date and amount", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR"),
     ("european dates", "from 31.01.2025 to 28-02-25", "from 31.01.2025 to 28-02-25"),
     ("not an email", "x" * 300 + " @ nothing", "x" * 300 + " @ nothing"),
     ("record ids", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR", "T1,A1,C00000012,2025-01-02 10:00:00,10.0,EUR"),
     ("no pii", "the fee was too high", "the fee was too high"),
+    # English street types are case-sensitive: lower-case, they are everyday words after a number.
+    ("everyday english", "charged 3 times on the way home", "charged 3 times on the way home"),
 ]  # fmt: skip
 
 
