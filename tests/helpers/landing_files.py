@@ -125,7 +125,7 @@ def base_landing(root: Path) -> None:
     ])  # fmt: skip
     write_json_lines(root / "interactions/interactions.json", [
         {"interaction_id": "I1", "customer_id": "C1", "interaction_ts": "2025-01-05 08:00:00", "kind": "complaint",
-         "channel": "PHONE", "text": "call me on +44 20 7946 0958 or ann.lee@example.com please"},
+         "channel": "PHONE", "text": "call me on +44 20 7946 0958 or ann.lee@example.com, or write to C/Mayor 12 (DNI 12.345.678-Z) please"},
         {"interaction_id": "I2", "customer_id": "C404", "interaction_ts": "2025-01-05 08:00:00", "kind": "INQUIRY",
          "channel": "ONLINE", "text": "hi"},  # ORPHAN
     ])  # fmt: skip

@@ -139,7 +139,8 @@ def test_silver_is_typed_conformed_and_free_of_pii(spark, ingested):
     assertDataFrameEqual(accounts, spark.createDataFrame([("A1", "DDA", None), ("A2", "CC", 920.0), ("A3", "PL", None)],
                                                          accounts.schema))  # fmt: skip
     text = lake.read(spark, "silver.interactions").select("kind", "text_masked").first()
-    assert text.kind == "COMPLAINT" and text.text_masked == "call me on [phone] or [email] please"
+    assert text.kind == "COMPLAINT"
+    assert text.text_masked == "call me on [phone] or [email], or write to [address] (DNI [idnumber]) please"
 
 
 def test_silver_has_no_duplicates_and_no_orphans(spark, ingested):
