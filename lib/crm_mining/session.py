@@ -101,9 +101,12 @@ def ship_wheels_to_executors(spark: SparkSession) -> None:
 
 def warehouse_dir(lake: LakeSettings) -> str | None:
     """Spark's warehouse folder inside the lake (path mode), so no ``spark-warehouse/`` is left in the
-    working folder; None in catalog mode, where the catalog decides."""
-    if lake.mode != "path" or URI_SCHEME.match(lake.root):
+    working folder, also for a lake on object storage run from a local session (``s3a://bank/lake``: a
+    Hadoop URI, as Spark's warehouse setting takes); None in catalog mode, where the catalog decides."""
+    if lake.mode != "path":
         return None
+    if URI_SCHEME.match(lake.root):
+        return lake.root.rstrip("/") + "/_spark_warehouse"
     return os.path.join(absolute(lake.root), "_spark_warehouse")
 
 

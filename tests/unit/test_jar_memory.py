@@ -32,5 +32,5 @@ def test_a_session_without_delta_is_not_remembered(tmp_path, monkeypatch):
 
 def test_spark_warehouse_lives_in_the_lake_not_the_working_folder():
     assert warehouse_dir(LakeSettings(root="/data/lake")) == "/data/lake/_spark_warehouse"
-    assert warehouse_dir(LakeSettings(root="s3a://bank/lake")) is None
+    assert warehouse_dir(LakeSettings(root="s3a://bank/lake/")) == "s3a://bank/lake/_spark_warehouse"
     assert warehouse_dir(LakeSettings(mode="catalog", catalog="main")) is None
