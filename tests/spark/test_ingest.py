@@ -15,7 +15,9 @@ from crm_mining import CrmMiningError
 from crm_mining.ingest import batch as batch_module
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.audit import UnbalancedBatch
-from crm_mining.tables import Lake
+from crm_mining.ingest.silver import METADATA, SILVER
+from crm_mining.landing import source as landing_source
+from crm_mining.tables import CONSTRAINT_PROPERTY, Lake
 from helpers.landing_files import base_landing, landing_records
 from helpers.pii_scan import landed_pii_values, pii_in_tables
 
@@ -165,6 +167,35 @@ def test_schema_drift_is_rejected_naming_column_and_file(spark, ingested):
     )
     assert drifted.where("source = 'interactions'").first().detail.endswith("interactions_extra.json")
     assert drifted.where("detail LIKE '%sentiment%'").count() == 1
+
+
+# Silver NOT NULL columns that no landing field reaches directly, and what keeps them non-null.
+DERIVED_NOT_NULL = {
+    "txn_date": "to_date(txn_ts), txn_ts required",
+    "txn_month": "trunc(txn_ts), txn_ts required",
+}
+
+
+def test_every_constraint_on_a_silver_table_is_guarded_by_a_validation_rule(spark, ingested):
+    """#12: the constraints are read from the tables, not from the code that creates them. Every CHECK on a
+    silver table is one of the spec's, each of which tests/unit/test_silver_constraints.py maps to the
+    validation rule that quarantines a breaking row first; every NOT NULL column is an id (MISSING_ID), a
+    required field (BAD_DATE / BAD_NUMBER), a column derived from one, or ingest's own metadata."""
+    lake = ingested["lake"]
+    for name, spec in SILVER.items():
+        table = f"silver.{name}"
+        properties = spark.sql(f"SHOW TBLPROPERTIES {lake.sql_name(table)}")
+        checks = properties.where(F.col("key").startswith(CONSTRAINT_PROPERTY)).collect()
+        on_table = {row.key.removeprefix(CONSTRAINT_PROPERTY): row.value for row in checks}
+        assert on_table == {check.lower(): sql for check, sql in spec.checks.items()}, table
+        fields = {f.name: f for f in landing_source(name).fields}
+        for column in [f.name for f in lake.read(spark, table).schema if not f.nullable]:
+            field = fields.get(column) or fields.get(column.removesuffix("_base"))
+            guarded = field is not None and (field.kind == "id" or field.required)
+            assert guarded or column in METADATA or column in DERIVED_NOT_NULL, (
+                f"{table}.{column} is NOT NULL, but no validation rule quarantines a null first"
+            )
+    assert sum(len(spec.checks) for spec in SILVER.values()) >= 6  # the loop read real constraints
 
 
 def test_silver_constraints_reject_a_bad_row(spark, ingested):
