@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote
 
 from pyspark import StorageLevel
@@ -25,6 +26,7 @@ from pyspark.sql import functions as F  # noqa: N812
 
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
+from crm_mining.hadoop_fs import HadoopFs
 from crm_mining.ingest import audit, bronze, drift, quarantine, silver, validate
 from crm_mining.landing import Source, Stream
 from crm_mining.logs import timed
@@ -48,6 +50,11 @@ class BatchJob:
     @property
     def lake(self) -> Lake:
         return Lake(self.config)
+
+    @cached_property
+    def landing(self) -> HadoopFs:
+        """The landing zone's file system for the per-file checks, built once per stream."""
+        return bronze.landing_fs(self.spark, self.lake)
 
     def __call__(self, batch: DataFrame, batch_num: int) -> None:
         self.results.append(process_batch(self, batch, batch_num))
@@ -141,7 +148,7 @@ def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
     tokens with the tokens in silver)."""
     allow = job.config.ingest.allow_schema_merge
     if job.stream.fmt == "csv":
-        recs = drift.records_from_csv(bronze_batch, job.source, allow, bronze.landing_fs(job.spark, job.lake))
+        recs = drift.records_from_csv(bronze_batch, job.source, allow, job.landing)
     elif job.stream.fmt == "json":
         recs = drift.records_from_json(bronze_batch, job.source, allow)
     else:
@@ -209,8 +216,7 @@ def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
     (``ingest.skip_file``) is gone on purpose and on the record."""
     planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
     skipped = local_path(job.config.ingest.skip_file or "")
-    landing = bronze.landing_fs(job.spark, job.lake)
-    gone = [f for f in planned if local_path(f) != skipped and not landing.uri_exists(f)]
+    gone = [f for f in planned if local_path(f) != skipped and not job.landing.uri_exists(f)]
     if gone and own_commit(job, f"bronze.{job.source.name}", batch_num) is None:
         raise CrmMiningError(
             f"{len(gone)} file(s) of batch {batch_id} are gone from landing, e.g. {local_path(gone[0])}: "

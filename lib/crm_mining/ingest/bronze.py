@@ -36,8 +36,8 @@ def path_exists(spark: SparkSession, path: str) -> bool:
 
 
 def landing_fs(spark: SparkSession, lake: Lake) -> HadoopFs:
-    """The landing zone's file system, for the per-file checks of a batch (one per batch: each JVM class
-    it uses is looked up once, not once per file)."""
+    """The landing zone's file system, for the per-file checks of a stream's batches (each JVM class it
+    uses is looked up once, not once per file)."""
     return HadoopFs(spark, lake.landing())
 
 
