@@ -3,6 +3,9 @@ stages that move files: generate (the landing zone) and ingest (skipped landing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import closing
+
 from pyspark.sql import SparkSession
 
 
@@ -34,10 +37,15 @@ class HadoopFs:
 
     def first_line(self, uri: str) -> str | None:
         """The first line (UTF-8) of the file at ``uri``, read on the driver; None when it is empty."""
+        with closing(self.lines(self.uri_path(uri))) as lines:  # closes the file after one line
+            return next(lines, None)
+
+    def lines(self, path) -> Iterator[str]:
+        """The UTF-8 lines of a small file at ``path`` (a Hadoop Path or a path text), read on the driver."""
         buffered, decoding = self.reader_classes
-        stream = self.fs.open(self.uri_path(uri))
+        stream = self.fs.open(self.path(path) if isinstance(path, str) else path)
         try:
-            return buffered(decoding(stream, "UTF-8")).readLine()
+            yield from iter(buffered(decoding(stream, "UTF-8")).readLine, None)
         finally:
             stream.close()
 

@@ -29,10 +29,7 @@ def landing_folder(lake: Lake, stream: Stream) -> str:
 
 def path_exists(spark: SparkSession, path: str) -> bool:
     """True when ``path`` exists on its filesystem (local, HDFS, cloud storage) per Hadoop's FileSystem."""
-    jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    return bool(fs.exists(hadoop_path))
+    return HadoopFs(spark, path).exists(path)
 
 
 def landing_fs(spark: SparkSession, lake: Lake) -> HadoopFs:
@@ -45,18 +42,11 @@ def planned_files(spark: SparkSession, lake: Lake, stream: Stream, batch_num: in
     """The files the stream's checkpoint planned for micro-batch ``batch_num`` (its ``sources`` log: one
     JSON line per file, in ``<n>`` or, every tenth batch, the compacted ``<n>.compact``), read on the
     driver: the list is bounded by ``ingest.max_files_per_batch``, the compacted one by the files landed."""
-    jvm = spark.sparkContext._jvm
     folder = lake.checkpoint(f"ingest/{stream.name}") + "/sources/0"
+    fs = HadoopFs(spark, folder)
     for name in (str(batch_num), f"{batch_num}.compact"):
-        path = jvm.org.apache.hadoop.fs.Path(f"{folder}/{name}")
-        fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-        if fs.exists(path):
-            reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(path), "UTF-8"))
-            try:
-                lines = iter(reader.readLine, None)
-                entries = [json.loads(line) for line in lines if line.startswith("{")]
-            finally:
-                reader.close()
+        if fs.exists(f"{folder}/{name}"):
+            entries = [json.loads(line) for line in fs.lines(f"{folder}/{name}") if line.startswith("{")]
             return [e["path"] for e in entries if e.get("batchId") == batch_num]
     return []
 
