@@ -14,7 +14,7 @@ import logging
 import time
 
 from pyspark.ml import PipelineModel
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
 from crm_mining import CrmMiningError
@@ -138,19 +138,20 @@ def complaint_trends(insights: DataFrame) -> DataFrame:
 def topic_summary(spark: SparkSession, topics: list[dict], insights: DataFrame) -> DataFrame:
     """gold.complaint_topics: per topic its top terms and weights, texts assigned and their mean sentiment."""
     terms = spark.createDataFrame(topics, "topic int, top_terms array<string>, term_weights array<double>")
-    total = F.sum("interactions").over(Window.partitionBy())  # k rows: one partition is fine
     assigned = insights.groupBy("topic").agg(
         F.count("*").alias("interactions"), F.avg("sentiment_score").alias("mean_sentiment")
     )
-    return (
-        terms.join(assigned, "topic", "left")
-        .withColumn("interactions", F.coalesce("interactions", F.lit(0)))
-        .select(
-            "topic",
-            "top_terms",
-            "term_weights",
-            F.col("interactions").cast("long"),
-            (F.col("interactions") / total).alias("share"),
-            F.col("mean_sentiment").cast("double"),
-        )
+    per_topic = terms.join(assigned, "topic", "left").withColumn(
+        "interactions", F.coalesce("interactions", F.lit(0))
+    )
+    # The k topic rows joined to their one-row total (a window over no partition says the same, with
+    # Spark's warning about moving all data to one partition on every run).
+    total = F.col("_total")
+    return per_topic.crossJoin(per_topic.agg(F.sum("interactions").alias("_total"))).select(
+        "topic",
+        "top_terms",
+        "term_weights",
+        F.col("interactions").cast("long"),
+        (F.col("interactions") / total).alias("share"),
+        F.col("mean_sentiment").cast("double"),
     )
