@@ -20,5 +20,5 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("generate").run(spark, config)
+summary = stage("generate").run_marked(spark, config)
 summary

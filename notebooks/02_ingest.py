@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("ingest").run(spark, config)
+summary = stage("ingest").run_marked(spark, config)
 summary
 
 # COMMAND ----------

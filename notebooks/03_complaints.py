@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("complaints").run(spark, config)
+summary = stage("complaints").run_marked(spark, config)
 summary
 
 # COMMAND ----------

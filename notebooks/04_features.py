@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("features").run(spark, config)
+summary = stage("features").run_marked(spark, config)
 summary
 
 # COMMAND ----------

@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("lifecycle").run(spark, config)
+summary = stage("lifecycle").run_marked(spark, config)
 summary
 
 # COMMAND ----------

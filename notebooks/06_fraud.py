@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("fraud").run(spark, config)
+summary = stage("fraud").run_marked(spark, config)
 summary
 
 # COMMAND ----------

@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("rules").run(spark, config)
+summary = stage("rules").run_marked(spark, config)
 summary
 
 # COMMAND ----------

@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("segment").run(spark, config)
+summary = stage("segment").run_marked(spark, config)
 summary
 
 # COMMAND ----------

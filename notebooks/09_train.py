@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("train").run(spark, config)
+summary = stage("train").run_marked(spark, config)
 summary
 
 # COMMAND ----------

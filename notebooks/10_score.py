@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("score").run(spark, config)
+summary = stage("score").run_marked(spark, config)
 summary
 
 # COMMAND ----------

@@ -20,7 +20,7 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("cube").run(spark, config)
+summary = stage("cube").run_marked(spark, config)
 summary
 
 # COMMAND ----------

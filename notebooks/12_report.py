@@ -20,5 +20,5 @@ config = notebook_config(globals().get("dbutils"))
 
 # COMMAND ----------
 
-summary = stage("report").run(spark, config)
+summary = stage("report").run_marked(spark, config)
 summary

@@ -52,7 +52,7 @@ def stage_notebook(stage: Stage) -> str:
         "from crm_mining.stages import stage\n\n"
         'config = notebook_config(globals().get("dbutils"))',
         # Its own cell, so the tables can be looked at again without running the stage again.
-        f'summary = stage("{stage.name}").run(spark, config)\nsummary',
+        f'summary = stage("{stage.name}").run_marked(spark, config)\nsummary',
         *(f'display(lake_table(spark, config, "{name}"))' for name in stage.writes),
     ]
     return CELL.join(cells) + "\n"

@@ -16,3 +16,9 @@ class NotBuiltYet(CrmMiningError):
 
     def __init__(self, what: str, issue: str):
         super().__init__(f"{what} is not built yet (tracked by the issue '{issue}').")
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line of text (Spark's and Java's messages go on for pages), else its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

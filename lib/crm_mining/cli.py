@@ -44,7 +44,7 @@ PIPELINE = Stage(
         Shorthand("--retrain", bool, "models.retrain"),
         Shorthand("--refit", bool, "segment.refit"),
     ),
-    writes=("ops.pipeline_runs",),
+    writes=("ops.pipeline_runs", "ops.stage_runs"),  # stage_runs: every door marks its stage runs
     in_pipeline=False,
     outside_pipeline_because="it runs the others",
 )
@@ -120,7 +120,7 @@ def resolve(command: str) -> StageFunction:
     stage = COMMANDS[command]
     if stage.run is None:
         raise NotBuiltYet(f"'crm-mining {command}'", stage.issue)
-    return stage.run
+    return stage.run if stage is PIPELINE else stage.run_marked  # the pipeline marks each of its stages
 
 
 def main(argv: list[str] | None = None) -> int:

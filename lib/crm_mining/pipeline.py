@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from crm_mining.completion import run_marked
 from crm_mining.config import Config
 from crm_mining.gates import check_gate_config, run_gates
 from crm_mining.progress import stage_progress
@@ -85,7 +86,7 @@ def run_stage(
     record = StageRun(stage.name, number, dt.datetime.now(), versions_read=audit.versions(stage.reads))
     try:
         record.rows_in = audit.rows(record.versions_read)
-        result = stage.run(spark, config) or {}
+        result = run_marked(spark, config, stage, audit.run_id)
         record.versions_written = audit.versions(stage.writes)
         record.rows_out = audit.rows(record.versions_written)
         gates = run_gates(spark, Lake(config), config.pipeline.gates, stage.writes, result)

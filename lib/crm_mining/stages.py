@@ -55,6 +55,13 @@ class Stage:
     def built(self) -> bool:
         return self.run is not None
 
+    def run_marked(self, spark: SparkSession, config: Config) -> dict:
+        """Run as the doors do (CLI, jobs, notebooks, pipeline): refused when a table it reads was left
+        partial by an unfinished run, and marked in ops.stage_runs (``crm_mining.completion``)."""
+        from crm_mining.completion import run_marked
+
+        return run_marked(spark, config, self)
+
 
 # -- the stages' functions, imported when called --------------------------------------
 

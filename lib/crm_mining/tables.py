@@ -113,6 +113,9 @@ TABLES: dict[str, TableSpec] = {
     "ops.pipeline_runs": TableSpec(
         (), "one row per stage of each pipeline run: status, rows, Delta versions read and written"
     ),
+    "ops.stage_runs": TableSpec(
+        (), "completion markers: each stage run's start and how it ended, whichever door ran it"
+    ),
     "gold.crm_cube": TableSpec(
         (), "OLAP cube: month x region x segment x stage x product, customers, balances, spend, rates"
     ),

@@ -20,7 +20,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import StructType
 
-from crm_mining import CrmMiningError
+from crm_mining import CrmMiningError, first_line
 from crm_mining.config import Config
 from crm_mining.ingest import audit, bronze, quarantine, silver, skip
 from crm_mining.ingest.batch import BatchJob, utc_now, write_audit
@@ -83,11 +83,6 @@ def run_stream(job: BatchJob) -> None:
         where = failed_file(exc) or bronze.landing_folder(job.lake, job.stream)
         why = root_cause(exc) or first_line(exc)
         raise CrmMiningError(f"ingest of '{job.stream.name}' failed reading {where}: {why}") from None
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # Spark names the file it could not read deep inside the cause chain ("[FAILED_READ_FILE...] Encountered
