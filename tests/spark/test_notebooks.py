@@ -36,9 +36,11 @@ CELL = "# COMMAND ----------"
 # A small lake on which every stage runs: 12 months give 8 snapshots, which is what rules needs for its
 # 6-month offer evaluation. The test checks the notebooks run the stages, not model quality (CI time):
 # segment fits one KMeans per k; train fits churn only (out of time on 8 snapshots: train 1, validation 1,
-# test 1) with one small hyperopt trial.
+# test 1) with one small hyperopt trial; lifecycle's gbt value method grows 5 trees per target, not 40
+# (its 160 trees were a third of lifecycle's time, scripts/results/ci_profile.md).
 LAKE = (
     "spark.master=local[2]; generate.customers=120; generate.months=12; features.snapshot_count=8; "
+    "value.gbt_max_iter=5; "
     "segment.k_max=4; segment.n_init=1; segment.selection_n_init=1; "
     "models.specs=[churn]; models.churn.split.min_rows=20; models.churn.split.min_per_class=1; "
     "models.tuning.max_evals=1; models.tuning.startup_trials=1; "
