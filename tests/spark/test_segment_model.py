@@ -40,7 +40,13 @@ def blobs(spark, centres, sizes, seed=3):
 
 def settings(**changes) -> SegmentSettings:
     base = SegmentSettings(
-        features=["x", "y", "z"], log1p_columns=[], profile_columns=[], k_min=2, k_max=6, n_init=2
+        features=["x", "y", "z"],
+        log1p_columns=[],
+        profile_columns=[],
+        k_min=2,
+        k_max=6,
+        n_init=2,
+        selection_n_init=2,
     )
     return dataclasses.replace(base, **changes)
 
