@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from crm_mining.landing import source
+from crm_mining.landing import SOURCES, source
 
 CUSTOMER_HEADER = source("customers").columns
 TXN_COLUMNS = source("transactions").columns
@@ -22,12 +22,12 @@ TRANSACTIONS_AND_PARENTS = ("products", "customers", "accounts", "transactions")
 def copy_landing(from_lakehouse: Path, to_lakehouse: Path, sources: tuple[str, ...]) -> None:
     """``from_lakehouse``'s landing files of ``sources``; the other sources' folders are there, empty (a
     source without its folder is a failed source)."""
-    for folder in (from_lakehouse / "landing").iterdir():
-        target = to_lakehouse / "landing" / folder.name
-        if folder.name in sources:
-            shutil.copytree(folder, target)
-        else:
-            target.mkdir(parents=True)
+    for each in SOURCES:
+        if each.name in sources:
+            shutil.copytree(from_lakehouse / "landing" / each.name, to_lakehouse / "landing" / each.name)
+        else:  # every stream's folder: transactions has two (csv, parquet)
+            for stream in each.streams:
+                (to_lakehouse / "landing" / stream.folder).mkdir(parents=True)
 
 
 def customer(cid: str, join_date: str = "2024-05-01", birth: str = "1980-02-03") -> list[str]:

@@ -24,6 +24,12 @@ from helpers.landing_files import TXN_COLUMNS, base_landing, txn, write_parquet
 CORRUPT = "transactions/parquet/drop_date=2025-01-04/part-0.parquet"
 
 
+@pytest.fixture
+def config(config: Config) -> Config:
+    """conftest's, without OPTIMIZE after each of the many ingests here (it compacts files; CI time)."""
+    return replace(config, ingest=replace(config.ingest, optimize=False))
+
+
 def test_a_corrupt_file_fails_its_source_only_and_a_redelivered_file_recovers_it(spark, config):
     landing = Path(Lake(config).landing())
     base_landing(landing)
