@@ -17,6 +17,9 @@ TXN_COLUMNS = source("transactions").columns
 # The transactions and the sources their validation reads (product codes, customers, accounts): enough for
 # a test about the transaction streams, without the fixed batch time of every other source.
 TRANSACTIONS_AND_PARENTS = ("products", "customers", "accounts", "transactions")
+# The same plus interactions: the sources with customer-keyed rows and free text, without balances and
+# repayments (their streams would only add their fixed batch time).
+TRANSACTIONS_INTERACTIONS_AND_PARENTS = (*TRANSACTIONS_AND_PARENTS, "interactions")
 
 
 def copy_landing(from_lakehouse: Path, to_lakehouse: Path, sources: tuple[str, ...]) -> None:
@@ -28,6 +31,13 @@ def copy_landing(from_lakehouse: Path, to_lakehouse: Path, sources: tuple[str, .
         else:  # every stream's folder: transactions has two (csv, parquet)
             for stream in each.streams:
                 (to_lakehouse / "landing" / stream.folder).mkdir(parents=True)
+
+
+def land_base_sources(lakehouse: Path, sources: tuple[str, ...], scratch: Path) -> None:
+    """``base_landing``'s files of ``sources`` only, in ``lakehouse``'s landing zone (``scratch`` holds the
+    whole of it first)."""
+    base_landing(scratch / "landing")
+    copy_landing(scratch, lakehouse, sources)
 
 
 def customer(cid: str, join_date: str = "2024-05-01", birth: str = "1980-02-03") -> list[str]:

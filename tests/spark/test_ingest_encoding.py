@@ -14,7 +14,7 @@ from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.ingest import ingest_lake
 from crm_mining.tables import Lake
-from helpers.landing_files import CUSTOMER_HEADER, base_landing, copy_landing, customer, write_csv
+from helpers.landing_files import CUSTOMER_HEADER, customer, land_base_sources, write_csv
 
 
 def latin1_customer(cid: str) -> list[str]:
@@ -27,8 +27,7 @@ def latin1_customer(cid: str) -> list[str]:
 def test_latin1_lines_are_quarantined_or_decoded_and_every_table_stays_readable(spark, config, tmp_path):
     # The Latin-1 lines are customers: the other sources' streams (empty folders here) would only add their
     # fixed batch time to both ingests (CI time).
-    base_landing(tmp_path / "every_source" / "landing")
-    copy_landing(tmp_path / "every_source", Path(config.lake.root), ("customers",))
+    land_base_sources(Path(config.lake.root), ("customers",), tmp_path / "every_source")
     landing = Path(Lake(config).landing())
     write_csv(
         landing / "customers/customers_latin1_a.csv", CUSTOMER_HEADER, [latin1_customer("C7")], "latin-1"

@@ -5,8 +5,8 @@ character is written, and every table stays readable by another Delta reader (de
 An ingest costs minutes, so hypothesis does not drive one ingest per example. It draws EXAMPLES hostile
 landings (derandomised, so every run lands the same files), each a transactions CSV, an interactions
 JSON-lines file and an all-string Parquet drop; all of them land beside the base landing zone's
-transactions, interactions and their parents, one ingest reads them, and the properties are checked file by file. A failure names the file; hypothesis'
-shrinking is what this gives up.
+transactions, interactions and their parents, one ingest reads them, and the properties are checked
+file by file. A failure names the file; hypothesis' shrinking is what this gives up.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from pyspark.sql.types import StringType
 from crm_mining.ingest import ingest_lake
 from crm_mining.tables import Lake
 from helpers.landing_files import (
-    TRANSACTIONS_AND_PARENTS,
+    TRANSACTIONS_INTERACTIONS_AND_PARENTS,
     TXN_COLUMNS,
-    base_landing,
-    copy_landing,
     file_records,
+    land_base_sources,
     txn,
     write_parquet,
 )
@@ -125,14 +124,12 @@ def hostile_landings() -> list[dict]:
     return drawn
 
 
-# The hostile files' sources and the parents their validation reads: the other streams (balances,
-# repayments; empty folders here) would only add their fixed batch time (CI time).
-LANDED = (*TRANSACTIONS_AND_PARENTS, "interactions")
+# The hostile files' sources and the parents their validation reads.
+LANDED = TRANSACTIONS_INTERACTIONS_AND_PARENTS
 
 
 def land(lakehouse: Path, examples: list[dict], scratch: Path) -> None:
-    base_landing(scratch / "landing")
-    copy_landing(scratch, lakehouse, LANDED)
+    land_base_sources(lakehouse, LANDED, scratch)
     landing = lakehouse / "landing"
     for i, example in enumerate(examples):
         csv_file = landing / f"transactions/csv/{DROP}/hostile-{i:02}.csv"

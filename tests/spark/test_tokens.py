@@ -16,13 +16,12 @@ from crm_mining import CrmMiningError
 from crm_mining.ingest import ingest_lake
 from crm_mining.tables import Lake
 from crm_mining.tokens import customer_token
-from helpers.landing_files import TRANSACTIONS_AND_PARENTS, copy_landing
+from helpers.landing_files import TRANSACTIONS_INTERACTIONS_AND_PARENTS, copy_landing
 
 KEY = "test-only key, not a secret"
 # The tables compared below and the parents their validation reads. Balances and repayments carry a
-# customer_id too, tokenised by the same step (ingest.batch.records) for every source: their streams would
-# only add their fixed batch time (CI time), as OPTIMIZE would.
-LANDED = (*TRANSACTIONS_AND_PARENTS, "interactions")
+# customer_id too, tokenised by the same step (ingest.batch.records) for every source.
+LANDED = TRANSACTIONS_INTERACTIONS_AND_PARENTS
 COMPARED = ("silver.customers", "silver.accounts", "silver.transactions", "silver.interactions")
 
 
