@@ -12,6 +12,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
 from crm_mining.config.generate import GenerateSettings
 from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
+from crm_mining.generate.customers import declines_before_churn
 from crm_mining.generate.randomness import by_key, lognormal, uniform
 
 # Median balance (EUR, before the customer's spend level) per non-credit product.
@@ -38,7 +39,7 @@ def activity_factor(month_idx: Column) -> Column:
     Dormant customers are silent in months [silent_from, silent_to).
     """
     k = month_idx - (F.col("churn_month") - 9)
-    declines = F.col("is_churner") & ~F.col("is_switcher")
+    declines = declines_before_churn()
     churn = F.when(declines & (k >= 1), F.greatest(F.pow(F.lit(MONTHLY_DECAY), k), F.lit(0.1)))
     silent = F.when(
         F.col("is_dormant") & (month_idx >= F.col("silent_from")) & (month_idx < F.col("silent_to")),

@@ -205,6 +205,12 @@ def with_join_date(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     return df.withColumn("join_date", F.greatest(joined, adult))
 
 
+def declines_before_churn() -> Column:
+    """Churners whose activity decays before they leave (``with_behaviour``): every churner but the
+    life-event switchers, who leave without a decline."""
+    return F.col("is_churner") & ~F.col("is_switcher")
+
+
 def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     """Churners, defaulters and dormant customers (mutually exclusive), each with its dates.
 

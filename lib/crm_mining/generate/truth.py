@@ -16,6 +16,7 @@ from pyspark.sql import functions as F  # noqa: N812 (the project convention)
 
 from crm_mining.config import Config
 from crm_mining.generate import segments as S  # noqa: N812 (short name for design tables)
+from crm_mining.generate.customers import declines_before_churn
 
 DECLINE_MONTHS = 6
 REACTIVATED_MONTHS = 3
@@ -84,8 +85,7 @@ def lifecycle_truth(
         F.col("month_end") < F.add_months("last_resume", REACTIVATED_MONTHS)
     )
     decline = (
-        F.col("is_churner")
-        & ~F.col("is_switcher")
+        declines_before_churn()
         & (F.col("month_end") >= F.add_months("churn_date", -DECLINE_MONTHS))
         & (F.col("month_end") < F.col("churn_date"))
     )
