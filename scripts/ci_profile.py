@@ -8,6 +8,9 @@ Reads pytest's "slowest durations" section (setup, call and teardown seconds of 
 .json: seconds per module (setup included, which is where the shared lakes are built), per worker, and
 the wall time. CI runs two workers on two cores, so the suite's wall time is about half the summed
 worker seconds when the workers are balanced: a module's seconds / 2 is what removing it would save.
+
+With ``--before OLD.log --before-label TEXT``, each module's seconds are shown beside those of another run
+(e.g. the same suite before a change, run just before on the same machine) with their ratio.
 """
 
 from __future__ import annotations
@@ -52,27 +55,51 @@ def profile(log: str) -> dict:
     }
 
 
-def markdown(result: dict, label: str, notes: str) -> str:
+def module_rows(result: dict) -> list[str]:
     total = result["worker_seconds"]
-    rows = [
-        f"| {module} | {seconds:,.0f} | {100 * seconds / total:.1f}% |"
-        for module, seconds in result["per_module"].items()
-        if seconds >= 10
-    ]
-    slowest = [f"| {test} | {seconds:,.0f} |" for test, seconds in result["slowest"].items()]
+    before = result.get("before")
+    rows = []
+    for module, seconds in result["per_module"].items():
+        old = before["per_module"].get(module, 0.0) if before else 0.0
+        if max(seconds, old) < 10:
+            continue
+        row = f"| {module} | {seconds:,.0f} | {100 * seconds / total:.1f}% |"
+        if before:
+            row += f" {old:,.0f} | {old / seconds:.2f} |" if seconds else f" {old:,.0f} | – |"
+        rows.append(row)
+    return rows
+
+
+def run_line(result: dict) -> str:
     workers = ", ".join(f"{w} {s:,.0f} s" for w, s in result["per_worker"].items())
+    return (
+        f"{result['result']}, {result['wall_seconds']:,.0f} s of tests (wall); "
+        f"{result['worker_seconds']:,.0f} worker-seconds ({workers})"
+    )
+
+
+def markdown(result: dict, label: str, notes: str) -> str:
+    before = result.get("before")
+    header = "| module (setup + call + teardown) | worker-seconds | share |"
+    rule = "|---|---:|---:|"
+    compared = []
+    if before:
+        header += f" before: {before['label']} | before / now |"
+        rule += "---:|---:|"
+        compared = [f"Before ({before['label']}): {run_line(before)}.", ""]
+    slowest = [f"| {test} | {seconds:,.0f} |" for test, seconds in result["slowest"].items()]
     return "\n".join(
         [
             f"# CI profile: {label}",
             "",
-            f"`make test` on a fresh clone: {result['result']}, {result['wall_seconds']:,.0f} s of tests "
-            f"(wall); {total:,.0f} worker-seconds ({workers}).",
+            f"`make test` on a fresh clone: {run_line(result)}.",
             "",
+            *compared,
             notes,
             "",
-            "| module (setup + call + teardown) | worker-seconds | share |",
-            "|---|---:|---:|",
-            *rows,
+            header,
+            rule,
+            *module_rows(result),
             "",
             "Slowest tests (setup + call + teardown; a setup builds the module's or the run's shared lake):",
             "",
@@ -89,8 +116,12 @@ def main() -> None:
     parser.add_argument("log", type=Path, help="output of `make test` with ARGS='--durations=0 -v'")
     parser.add_argument("--label", default="main", help="what was run, e.g. the commit")
     parser.add_argument("--notes", default="", help="load and machine notes for the result file")
+    parser.add_argument("--before", type=Path, help="another run's log, shown beside this one per module")
+    parser.add_argument("--before-label", default="before", help="what the other run was")
     args = parser.parse_args()
     result = profile(args.log.read_text(errors="replace")) | {"label": args.label, "notes": args.notes}
+    if args.before:
+        result["before"] = profile(args.before.read_text(errors="replace")) | {"label": args.before_label}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ci_profile.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "ci_profile.md").write_text(markdown(result, args.label, args.notes))
