@@ -21,6 +21,11 @@ _main = sys.modules["__main__"]
 if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
     _main.__file__ = "<pytest-xdist worker>"
 
+# Every JVM the suite starts (its session, child processes, the standalone cluster) reads the tests' Spark
+# defaults: expressions interpreted, not code-generated (tests/spark-conf/spark-defaults.conf says why).
+# Set before any JVM starts, and inherited by every child process.
+os.environ["SPARK_CONF_DIR"] = str(Path(__file__).resolve().parent / "spark-conf")
+
 # `make test` runs the suite on two pytest-xdist workers (--dist loadgroup). Every user of the shared
 # 400-customer lake runs on one worker, so it is built once; every other module runs whole on one worker,
 # so its module fixtures are built once, except the modules below, whose fixtures are cheap and whose

@@ -39,7 +39,14 @@ COMPARED = [
 # The local session's partition counts (conf/local.yaml): under spark-submit the session keeps the cluster's
 # own settings, and Spark's 200 shuffle partitions and Delta's 50 log-replay partitions turn a 60-customer
 # ingest into thousands of tasks (8,125 by its 433rd Spark stage, against 86 by its 94th with these).
-SMALL_LAKE_CONF = {"spark.sql.shuffle.partitions": "4", "spark.databricks.delta.snapshotPartitions": "2"}
+# And code generation back on (Spark's default, FALLBACK): the suite's other JVMs evaluate expressions
+# interpreted (tests/spark-conf/spark-defaults.conf), so this run, compared with the local one, is also
+# the check that generated code writes the same rows as interpreted evaluation.
+SMALL_LAKE_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.databricks.delta.snapshotPartitions": "2",
+    "spark.sql.codegen.factoryMode": "FALLBACK",
+}
 
 
 def test_cluster_ingest_writes_what_local_ingest_writes(spark, base_ingested, tmp_path):
