@@ -230,14 +230,28 @@ def total_cell(result: dict, key: str) -> str:
     return f"**{value:.1f}**" if value is not None else f"not run (stopped after {result['until']})"
 
 
+def spark_defaults() -> list[str]:
+    """The settings of ``$SPARK_CONF_DIR/spark-defaults.conf``, which every Spark JVM started here reads
+    (e.g. ``SPARK_CONF_DIR=tests/spark-conf`` for the tests' interpreted expressions); [] without one."""
+    conf_dir = os.environ.get("SPARK_CONF_DIR")
+    path = Path(conf_dir) / "spark-defaults.conf" if conf_dir else None
+    if path is None or not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def markdown(results: list[dict], machine: dict) -> str:
     stages = [s for s in dict.fromkeys(s["stage"] for r in results for s in r["stages"]) if s != "generate"]
+    conf = machine.get("spark_defaults") or []
     lines = [
         "# Fixed cost per stage (`scripts/bench_overhead.py`)",
         "",
         f"Machine: {machine['cpus']} CPUs, Python {machine['python']}; each lake in its own process "
         "(a first run). Seconds per stage, and in brackets the Spark jobs it ran; generate is timed directly "
-        "(the pipeline's own generate step then skips).",
+        "(the pipeline's own generate step then skips). Spark defaults file (SPARK_CONF_DIR): "
+        + (", ".join(f"`{line}`" for line in conf) if conf else "none (Spark's own defaults)")
+        + ".",
         "",
         row("", [f"{r['lake']} ({r['transactions']:,} txns)" for r in results]),
         "|---|" + "---:|" * len(results),
@@ -279,7 +293,11 @@ def main() -> None:
         (workdir / f"{args.child}.json").write_text(json.dumps(result, default=str))
         return
     workdir.mkdir(parents=True, exist_ok=True)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "spark_defaults": spark_defaults(),
+    }
     results = [run_lake(spec, workdir) for spec in args.lakes.split(",")]
     for r in results:
         r["totals"] = totals(r)
