@@ -103,6 +103,24 @@ def test_a_batch_with_nothing_to_quarantine_makes_no_quarantine_commit(spark, in
     assert "crm_mining.ingest:transactions_csv:0" in tags
 
 
+def test_optimize_leaves_one_z_ordered_file_per_month_the_run_wrote(spark, ingested):
+    """ingest.optimize (on by default): after the streams, OPTIMIZE ... ZORDER BY customer_id over the months
+    this run's transaction batches wrote. The run is the lake's only one, so those are all of silver's
+    months; the CSV, JSON and Parquet batches each left files in them, one file per month remains."""
+    (summary,) = ingested["runs"]
+    lake = ingested["lake"]
+    silver = lake.read(spark, "silver.transactions")
+    files = silver.groupBy("txn_month").agg(F.countDistinct("_metadata.file_path").alias("files"))
+    assert sorted((str(r.txn_month), r.files) for r in files.collect()) == [
+        (month, 1) for month in summary["optimized_months"]
+    ]
+    optimize = lake.delta(spark, "silver.transactions").history().where(F.col("operation") == "OPTIMIZE")
+    (commit,) = optimize.select("operationParameters", "operationMetrics").collect()
+    assert json.loads(commit.operationParameters["zOrderBy"]) == ["customer_id"]
+    metrics = commit.operationMetrics
+    assert int(metrics["numRemovedFiles"]) > int(metrics["numAddedFiles"]) == len(summary["optimized_months"])
+
+
 def test_a_batch_that_does_not_balance_stops_ingest_before_its_audit_row(spark, config, monkeypatch):
     """A step that invents a row (here: classification repeats one) must stop the run, naming the batch."""
     base_landing(Path(Lake(config).landing()))
