@@ -18,7 +18,7 @@ from crm_mining.config import load_config
 from crm_mining.generate import generate_lake
 from crm_mining.generate.customers import customer_id, customers_frame
 from crm_mining.generate.landing import ALL_REASONS
-from crm_mining.generate.segments import SWITCH_AGES
+from crm_mining.generate.segments import STRETCHED_AGES, SWITCH_AGES
 from crm_mining.generate.texts import SENTIMENTS, TOPICS
 from crm_mining.generate.transactions import customer_months, transactions_frame
 from crm_mining.generate.window import months_frame
@@ -173,6 +173,45 @@ def test_switchers_are_at_either_end_of_the_age_range_and_leave_without_a_declin
     }
     assert ratios[True][0] >= 3 and ratios[False][0] >= 3, ratios
     assert ratios[True][1] > 0.8 and ratios[False][1] < 0.6, ratios
+
+
+def test_defaulters_are_likelier_at_either_end_of_the_age_range(spark):
+    # #11, risk: with default_age_multiplier 1 (the default) age plays no part; with 5, customers under 30 or
+    # at 70 and over default 5 times as often as those aged 30-69. Rates among the customers who can default
+    # (joined 4 months before the window, not decliners), 20,000 customers, the frame only: within 3
+    # binomial standard errors.
+    def rates(multiplier):
+        settings = load_config(
+            overrides=[
+                "generate.customers=20000",
+                "generate.default_rate=0.04",
+                f"generate.default_age_multiplier={multiplier}",
+            ]
+        ).generate
+        young, old = STRETCHED_AGES
+        frame = customers_frame(spark, settings)
+        assert frame.where("is_defaulter and (is_churner or is_dormant)").count() == 0
+        can_default = (F.col("join_date") <= F.date_sub(F.lit(settings.start_date), 120)) & ~(
+            F.col("is_churner") & ~F.col("is_switcher")
+        )
+        rows = (
+            frame.where(can_default)
+            .groupBy(((F.col("age") < young) | (F.col("age") >= old)).alias("stretched"))
+            .agg(F.count(F.lit(1)).alias("people"), F.avg(F.col("is_defaulter").cast("double")).alias("rate"))
+            .collect()
+        )
+        return {r.stretched: (r.people, r.rate) for r in rows}
+
+    def variance(people_rate):
+        people, rate = people_rate
+        return rate * (1 - rate) / people
+
+    for multiplier, by_age in ((1, rates(1)), (5, rates(5))):
+        assert by_age[False][0] > 1000 and by_age[True][0] > 1000, by_age
+        gap = by_age[True][1] - multiplier * by_age[False][1]
+        assert abs(gap) < 3 * (variance(by_age[True]) + multiplier**2 * variance(by_age[False])) ** 0.5, (
+            by_age
+        )
 
 
 def test_defaulters_reach_90_days_past_due_at_default_date(spark, lake):

@@ -41,3 +41,9 @@ def test_exclusive_behaviour_rates_cannot_exceed_the_population():
         load_config(
             overrides=["generate.churn_rate=0.6", "generate.default_rate=0.3", "generate.dormant_rate=0.2"]
         )
+
+
+def test_default_rate_at_the_stretched_ages_is_a_share():
+    with pytest.raises(ConfigError, match=r"default_age_multiplier' = 1.2 must be <= 1"):
+        load_config(overrides=["generate.default_rate=0.3", "generate.default_age_multiplier=4"])
+    load_config(overrides=["generate.default_rate=0.25", "generate.default_age_multiplier=4"])

@@ -36,7 +36,12 @@ class GenerateSettings:
     # consequent who are cross-sold it on a day inside the window: the product openings that next-best-offer
     # is measured against (a new customer's first products open at random, whatever they hold).
     cross_sell_rate: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
+    # Share of the customers (joined 4 months before the window) whose credit card defaults inside it.
     default_rate: float = field(default=0.05, metadata={"min": 0.0, "max": 0.9})
+    # 1: age plays no part. m > 1: defaulters by a draw of their own, default_rate at 30-69 and m times it
+    # under 30 and at 70 and over (segments.STRETCHED_AGES): a default risk that rises at both ends of the age
+    # range, which a tree model learns and a linear one cannot (docs/generate.md).
+    default_age_multiplier: float = field(default=1.0, metadata={"min": 1.0, "max": 20.0})
     # Share of customers who go silent for 4-6 months inside the window (half of them resume).
     dormant_rate: float = field(default=0.06, metadata={"min": 0.0, "max": 0.5})
     # Share of customers whose join_date falls inside the generated window (acquisition).
@@ -60,4 +65,9 @@ class GenerateSettings:
             raise ConfigError(
                 f"'{path}.churn_rate' + '{path}.default_rate' + '{path}.dormant_rate' must be <= 0.95 "
                 "(the three behaviours are exclusive)"
+            )
+        if self.default_rate * self.default_age_multiplier > 1.0:
+            raise ConfigError(
+                f"'{path}.default_rate' x '{path}.default_age_multiplier' = "
+                f"{self.default_rate * self.default_age_multiplier:g} must be <= 1 (a share of customers)"
             )

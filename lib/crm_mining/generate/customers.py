@@ -211,35 +211,85 @@ def declines_before_churn() -> Column:
     return F.col("is_churner") & ~F.col("is_switcher")
 
 
+def switching(settings: GenerateSettings, behaviour_u: Column, pre_window: Column, after: float) -> Column:
+    """Life-event switchers: pre-window customers past the ``after`` cut of behaviour_u, in the switching ages."""
+    young, old = S.SWITCH_AGES
+    return (
+        pre_window
+        & (behaviour_u >= after)
+        & ((F.col("age") < young) | (F.col("age") >= old))
+        & (uniform(settings.seed, "switch", F.col("cust_num")) < settings.switch_rate)
+    )
+
+
+def default_eligible(settings: GenerateSettings) -> Column:
+    """A defaulter's card is open at least 3 months before the window starts (room for dpd to climb)."""
+    return F.col("join_date") <= F.date_sub(F.lit(settings.start_date), 120)
+
+
+def behaviour_bands(
+    settings: GenerateSettings, behaviour_u: Column, pre_window: Column
+) -> tuple[Column, Column, Column]:
+    """(switcher, defaulter, dormant) as consecutive bands of behaviour_u after the decliners' band: every
+    customer as likely to default (``default_age_multiplier`` 1)."""
+    churn_cut = settings.churn_rate
+    default_cut = churn_cut + settings.default_rate
+    dormant_cut = default_cut + settings.dormant_rate
+    is_defaulter = default_eligible(settings) & (behaviour_u >= churn_cut) & (behaviour_u < default_cut)
+    is_dormant = (
+        pre_window & (behaviour_u >= default_cut) & (behaviour_u < dormant_cut) & F.lit(settings.months >= 5)
+    )
+    return switching(settings, behaviour_u, pre_window, dormant_cut), is_defaulter, is_dormant
+
+
+def behaviour_with_age_risk(
+    settings: GenerateSettings, behaviour_u: Column, pre_window: Column
+) -> tuple[Column, Column, Column]:
+    """(switcher, defaulter, dormant) when age drives default (``default_age_multiplier`` > 1): defaulters
+    by a draw of their own among the non-decliners, ``default_rate`` at 30-69 and the multiple of it under 30
+    and at 70 and over; dormant customers and switchers then come from the others. Who is dormant or a
+    switcher changes with it, so the bands above keep the default lake as it was."""
+    churn_cut = settings.churn_rate
+    dormant_cut = churn_cut + settings.dormant_rate
+    age, young, old = F.col("age"), *S.STRETCHED_AGES
+    rate = F.when((age < young) | (age >= old), settings.default_rate * settings.default_age_multiplier)
+    is_defaulter = (
+        default_eligible(settings)
+        & (behaviour_u >= churn_cut)
+        & (
+            uniform(settings.seed, "default", F.col("cust_num"))
+            < F.coalesce(rate, F.lit(settings.default_rate))
+        )
+    )
+    is_switcher = ~is_defaulter & switching(settings, behaviour_u, pre_window, dormant_cut)
+    is_dormant = (
+        pre_window
+        & ~is_defaulter
+        & (behaviour_u >= churn_cut)
+        & (behaviour_u < dormant_cut)
+        & F.lit(settings.months >= 5)
+    )
+    return is_switcher, is_defaulter, is_dormant
+
+
 def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:
     """Churners, defaulters and dormant customers (mutually exclusive), each with its dates.
 
     Churners are decliners (``churn_rate``: activity decays before the churn date) plus life-event
     switchers (``is_switcher``, ``switch_rate`` of the other pre-window customers in the switching ages:
-    no decline). churn_month/churn_date: all accounts close on churn_date; default_month: the defaulted card's
+    no decline). Defaulters: ``behaviour_bands``, or ``behaviour_with_age_risk`` when age drives default.
+    churn_month/churn_date: all accounts close on churn_date; default_month: the defaulted card's
     dpd reaches 90 at that month end; silent_from/silent_to: month indexes without activity.
     """
     seed, key, m = settings.seed, F.col("cust_num"), settings.months
     start = F.lit(settings.start_date)
     pre_window = F.col("join_date") < start
     behaviour_u = uniform(seed, "behaviour", key)
-    churn_cut, default_cut = settings.churn_rate, settings.churn_rate + settings.default_rate
-    dormant_cut = default_cut + settings.dormant_rate
-    young, old = S.SWITCH_AGES
-    is_switcher = (
-        pre_window
-        & (behaviour_u >= dormant_cut)
-        & ((F.col("age") < young) | (F.col("age") >= old))
-        & (uniform(seed, "switch", key) < settings.switch_rate)
-    )
-    is_churner = (pre_window & (behaviour_u < churn_cut)) | is_switcher
-    # A defaulter's card is open at least 3 months before the window starts (room for dpd to climb).
-    is_defaulter = (
-        (F.col("join_date") <= F.date_sub(start, 120))
-        & (behaviour_u >= churn_cut)
-        & (behaviour_u < default_cut)
-    )
-    is_dormant = pre_window & (behaviour_u >= default_cut) & (behaviour_u < dormant_cut) & F.lit(m >= 5)
+    if settings.default_age_multiplier == 1:
+        is_switcher, is_defaulter, is_dormant = behaviour_bands(settings, behaviour_u, pre_window)
+    else:
+        is_switcher, is_defaulter, is_dormant = behaviour_with_age_risk(settings, behaviour_u, pre_window)
+    is_churner = (pre_window & (behaviour_u < settings.churn_rate)) | is_switcher
 
     churn_month = (uniform(seed, "churn-month", key) * m).cast("int")
     churn_date = F.date_add(

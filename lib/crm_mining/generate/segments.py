@@ -17,6 +17,11 @@ SEGMENT_WEIGHTS = [0.45, 0.20, 0.12, 0.08, 0.15]
 # students and young workers leaving home, retirees moving or consolidating with a family member's bank.
 SWITCH_AGES = (27, 72)
 
+# Credit-card default is likelier under the first age or at the second and over
+# (generate.default_age_multiplier): thin-file young borrowers, and older ones on a fixed income. With
+# SWITCH_AGES, a risk that rises at both ends of the age range: a tree model learns it, a linear one cannot.
+STRETCHED_AGES = (30, 70)
+
 # code: (name, category, is_credit)
 PRODUCTS = PRODUCT_CATALOGUE
 CREDIT_PRODUCTS = list(domain.CREDIT_PRODUCTS)
