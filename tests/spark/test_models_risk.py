@@ -1,8 +1,8 @@
 """Issue #11, risk: out of time, the tuned GBT beats a logistic regression and the one-feature rule.
 
-The generator's defaulters are likelier under 30 and at 70 and over (``generate.default_age_multiplier``):
-a risk that rises at both ends of the age range, which a tree model learns from ``age_years`` and a linear
-model cannot. The months just before a default (card utilisation climbing, then days past due) a linear
+With ``generate.default_age_multiplier`` above 1 the generator's defaulters are likelier under 30 and at 70
+and over: a risk that rises at both ends of the age range, which a tree model learns from ``age_years`` and
+a linear model cannot. The months just before a default (card utilisation climbing, then days past due) a linear
 model reads as well as a tree. The shared 400-customer lake has too few new defaulters per split for the
 comparison to mean anything (test_models_e2e.py only checks that risk trains there), so this module
 generates its own: 1,000 customers x the default 24 months with the age effect on
