@@ -3,8 +3,10 @@
 Called from Structured Streaming's ``foreachBatch``. Every Delta write carries the stream's
 ``txnAppId`` and the micro-batch id as ``txnVersion``, so a batch retried after a crash is not written
 twice, and a run-independent ``userMetadata`` tag, so the retry finds the commits its crashed attempt made:
-it counts them from those commits and checks duplicates against silver as it was before its own write.
-A retry therefore gives the same silver, quarantine and audit as an uninterrupted run. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
+it counts them from those commits, checks duplicates against silver as it was before its own write, and
+decides every row as its first attempt did: with that attempt's clock and its parents as of its bronze
+commit (``first_attempt``). A retry therefore gives the same silver, quarantine and audit as an
+uninterrupted run. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
 rules over a few columns of the cached checked batch, one counting aggregation, silver write and
 quarantine write (each skipped when it has no rows), audit write, plus small Delta-log reads for the
 silver and quarantine commit metrics. Each step's seconds are
@@ -92,15 +94,44 @@ def batch_tag(job: BatchJob, batch_num: int) -> str:
 
 
 def own_commit(job: BatchJob, name: str, batch_num: int) -> Row | None:
-    """This micro-batch's commit to ``name`` (version, operationMetrics), by any attempt; None if none."""
+    """This micro-batch's commit to ``name`` (version, timestamp, operationMetrics), by any attempt; None if
+    none."""
     if not job.lake.exists(job.spark, name):
         return None
     history = job.lake.delta(job.spark, name).history(OWN_COMMIT_SEARCH_DEPTH)
     return (
         history.where(F.col("userMetadata") == batch_tag(job, batch_num))
-        .select("version", "operationMetrics")
+        .select("version", "timestamp", "operationMetrics")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a micro-batch's outcomes are decided as of: the rules' clock and the parents' state."""
+
+    started_at: dt.datetime
+    parents_as_of: dt.datetime | None  # None: the parents as they are now (a first attempt)
+
+
+def first_attempt(job: BatchJob, batch_num: int, batch_id: str) -> Attempt:
+    """A retry after a crash decides as its crashed attempt did: with that attempt's clock (the
+    ``ingested_at`` it stamped on bronze) and its parents as of its bronze commit. So a parent that has
+    grown since (an ORPHAN's account arrived) or a clock past a FUTURE_DATE row's date cannot change the
+    outcomes the earlier commits already hold (the batch would never balance again)."""
+    bronze_commit = own_commit(job, f"bronze.{job.source.name}", batch_num)
+    if bronze_commit is None:
+        return Attempt(utc_now(), None)
+    rows = bronze.read_bronze_batch(job.spark, job.lake, job.source, batch_id)
+    stamped = rows.agg(F.max("ingested_at")).first()[0]
+    return Attempt(stamped or bronze_commit["timestamp"].replace(microsecond=0), bronze_commit["timestamp"])
+
+
+def as_it_was(job: BatchJob, name: str, when: dt.datetime) -> DataFrame:
+    """``name`` as of its last commit at or before ``when`` (a retried batch's parents)."""
+    history = job.lake.delta(job.spark, name).history()
+    version = history.where(F.col("timestamp") <= F.lit(when)).agg(F.max("version")).first()[0]
+    return job.lake.read(job.spark, name, version=version) if version is not None else pinned(job, name)
 
 
 def append_once(job: BatchJob, df: DataFrame, name: str, batch_num: int, merge_schema: bool = False) -> None:
@@ -159,13 +190,14 @@ def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
     return recs
 
 
-def with_parent(job: BatchJob, df: DataFrame) -> DataFrame:
-    """Left-join the parent silver row (``Source.parent``): ``_has_parent`` and ``parent_<column>``s."""
+def with_parent(job: BatchJob, df: DataFrame, as_of: dt.datetime | None) -> DataFrame:
+    """Left-join the parent silver row (``Source.parent``), as it is now or as it was at ``as_of`` (a
+    retried batch): ``_has_parent`` and ``parent_<column>``s."""
     if job.source.parent is None:
         return df
     table, column = job.source.parent
     extra = silver.SILVER[job.source.name].parent_columns
-    parent = pinned(job, table).select(
+    parent = (pinned(job, table) if as_of is None else as_it_was(job, table, as_of)).select(
         F.col(column).alias("_parent_key"),
         *[F.col(c).alias(f"parent_{c}") for c in extra],
         F.lit(True).alias("_has_parent"),
@@ -177,11 +209,13 @@ def with_parent(job: BatchJob, df: DataFrame) -> DataFrame:
     )
 
 
-def checked_records(job: BatchJob, recs: DataFrame, rules: validate.Rules) -> DataFrame:
+def checked_records(
+    job: BatchJob, recs: DataFrame, rules: validate.Rules, parents_as_of: dt.datetime | None
+) -> DataFrame:
     """Typed records with their parent columns and the row-level ``reason``/``detail`` (null = valid so far)."""
     source = job.source
     currency = "parent_currency" if "currency" in silver.SILVER[source.name].parent_columns else None
-    return validate.with_row_checks(with_parent(job, recs), source, rules, currency=currency)
+    return validate.with_row_checks(with_parent(job, recs, parents_as_of), source, rules, currency=currency)
 
 
 def classify(job: BatchJob, checked: DataFrame, flags: DataFrame) -> DataFrame:
@@ -209,7 +243,7 @@ def local_path(path: str) -> str:
     return re.sub(r"^file:/+", "/", unquote(path))
 
 
-def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
+def check_planned_files(job: BatchJob, batch_num: int, batch_id: str, retry: bool) -> None:
     """Stop when a file the stream planned for this batch is gone from landing before bronze took its
     lines: Spark reads a missing planned file as empty, so its rows would vanish without a word. Once
     bronze has them (a retried batch), the landing file is no longer needed. The file being skipped
@@ -217,7 +251,7 @@ def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
     planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
     skipped = local_path(job.config.ingest.skip_file or "")
     gone = [f for f in planned if local_path(f) != skipped and not job.landing.uri_exists(f)]
-    if gone and own_commit(job, f"bronze.{job.source.name}", batch_num) is None:
+    if gone and not retry:
         raise CrmMiningError(
             f"{len(gone)} file(s) of batch {batch_id} are gone from landing, e.g. {local_path(gone[0])}: "
             f"re-deliver it under the same name, or take it out on the record with "
@@ -227,8 +261,9 @@ def check_planned_files(job: BatchJob, batch_num: int, batch_id: str) -> None:
 
 def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.BatchCounts:
     spark, lake, source = job.spark, job.lake, job.source
-    started_at = utc_now()
     batch_id = f"{job.stream.name}-{batch_num:06d}"
+    attempt = first_attempt(job, batch_num, batch_id)
+    started_at = attempt.started_at
     rules = rules_for(job.config, started_at)
     timings: dict[str, float] = {}
 
@@ -236,7 +271,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         return timed(spark, timings, name, f"ingest {batch_id}")
 
     with step("bronze"):
-        check_planned_files(job, batch_num, batch_id)
+        check_planned_files(job, batch_num, batch_id, retry=attempt.parents_as_of is not None)
         landed = bronze.with_ingest_metadata(
             bronze.bronze_input(spark, batch, job.stream, encoding_of(job.config, source)),
             batch_id,
@@ -246,7 +281,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
     with step("layout"):
         recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
     # Cached once: the duplicate rules, the counts and both writes read it.
-    checked = checked_records(job, recs, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    checked = checked_records(job, recs, rules, attempt.parents_as_of).persist(StorageLevel.MEMORY_AND_DISK)
     flags = None
     try:
         with step("check"):
