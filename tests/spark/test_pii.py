@@ -27,6 +27,12 @@ TEXTS = [
     ("spaced dni", "mi dni es 12345678 Z.", "mi dni es [idnumber]."),
     ("glued dni and phone", "DNI12345678Z tlf.612345678", "DNI[idnumber] tlf.[phone]"),
     ("spaced nie", "NIE X 1234567 L", "NIE [idnumber]"),
+    # Chinese glues words to numbers: Java's \b sees no edge between "号" and "4" (both letters to it).
+    ("chinese card", "卡号4111 1111 1111 1111被扣款", "卡号[cardnumber]被扣款"),
+    ("chinese address", "地址Calle Mayor 12，马德里", "地址[address]，马德里"),
+    ("chinese english address", "地址12 Main Street谢谢", "地址[address]谢谢"),
+    ("chinese iban", "转到ES9121000418450200051332吧", "转到[iban]吧"),
+    ("chinese dni", "身份证号12345678Z号码", "身份证号[idnumber]号码"),
     # What must stay: dates, times, amounts and ids that records and complaints quote.
     ("date and amount", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR", "on 2025-01-31 at 10:00:00 I paid 1234567.89 EUR"),
     ("european dates", "from 31.01.2025 to 28-02-25", "from 31.01.2025 to 28-02-25"),
