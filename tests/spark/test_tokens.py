@@ -1,8 +1,10 @@
-"""Tokenised customer keys (ingest.customer_key: token): HMAC-SHA256 as Python's hmac computes it, and an
-ingest whose silver tables equal the plain run's with every customer_id replaced by its token."""
+"""Tokenised customer keys (ingest.customer_key: token): HMAC-SHA256 as Python's hmac computes it, an
+ingest whose silver tables equal the plain run's with every customer_id replaced by its token, and gold
+built from them that carries tokens only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from dataclasses import replace
@@ -13,8 +15,9 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
+from crm_mining.features import build_features
 from crm_mining.ingest import ingest_lake
-from crm_mining.tables import Lake
+from crm_mining.tables import TABLES, Lake
 from crm_mining.tokens import customer_token
 from helpers.landing_files import TRANSACTIONS_INTERACTIONS_AND_PARENTS, copy_landing
 
@@ -44,7 +47,9 @@ def test_tokens_are_rfc_2104_hmac_sha256_and_empty_ids_stay_empty(spark):
         assertDataFrameEqual(got, spark.createDataFrame(want, "t string"), checkRowOrder=True)
 
 
-def test_a_token_run_is_the_plain_run_with_tokens_for_customer_ids(spark, config, base_ingested, monkeypatch):
+def test_a_token_run_is_the_plain_run_with_tokens_for_customer_ids_through_gold(
+    spark, config, base_ingested, monkeypatch
+):
     tokens = replace(config, ingest=replace(config.ingest, customer_key="token", optimize=False))
     copy_landing(Path(base_ingested["config"].lake.root), Path(tokens.lake.root), LANDED)
     monkeypatch.delenv("CRM_MINING_TOKEN_KEY", raising=False)
@@ -63,4 +68,24 @@ def test_a_token_run_is_the_plain_run_with_tokens_for_customer_ids(spark, config
             tokenised.read(spark, table).drop("ingested_at", "source_file"),
             spark.createDataFrame(rows, want.schema),
             checkRowOrder=False,
+        )
+
+    # Gold is built from silver, so it can only carry tokens: every customer_id of every gold table
+    # features writes is the token of a landed customer, and no plain id is left.
+    # The base landing holds two days of January 2025: no complete month, so the snapshot is named.
+    build_features(
+        spark, replace(tokens, features=replace(tokens.features, snapshot_dates=[dt.date(2025, 1, 31)]))
+    )
+    landed = [r.customer_id for r in plain.read(spark, "silver.customers").select("customer_id").collect()]
+    tokens_of_landed = {reference(KEY, c) for c in landed}
+    gold = [t for t in TABLES if t.startswith("gold.") and tokenised.exists(spark, t)]
+    assert "gold.customer_features" in gold
+    for table in gold:
+        df = tokenised.read(spark, table)
+        if "customer_id" not in df.columns:
+            continue
+        ids = {r.customer_id for r in df.select("customer_id").distinct().collect()}
+        assert ids, f"{table} is empty: nothing was checked"
+        assert ids <= tokens_of_landed, (
+            f"{table} holds ids that are not tokens: {sorted(ids - tokens_of_landed)[:3]}"
         )
