@@ -41,13 +41,16 @@ PHONE = (
 # Spanish street words in any case ("calle mayor 12"), and "C/" with or without a space after it. English
 # street types stay case-sensitive: lower-case "way", "drive" or "road" after a number are everyday words.
 STREET_WORDS = (
-    START + r"(?:(?i:Calle|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carretera|Ronda|Gran V[ií]a|Carrer|Rua)"
+    START
+    + r"(?:(?i:Calle|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carretera|Ronda|Gran V[ií]a|Carrer|Rua)"
     r"|[Cc]/)"
 )
 SPANISH_ADDRESS = STREET_WORDS + r"(?:(?:\s+|(?<=/))[\p{L}.'-]+){0,4}?,?\s+(?:n[ºo°]\.?\s*)?\d{1,4}\w?"
 ENGLISH_ADDRESS = (
     START + r"\d{1,5}\w?\s+(?:[\p{L}.'-]+\s+){1,3}"
-    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Boulevard|Blvd|Close|Court|Place|Square)" + END + r"\.?"
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Boulevard|Blvd|Close|Court|Place|Square)"
+    + END
+    + r"\.?"
 )
 
 # Order matters: the most specific patterns first, so a broader one never eats half of a match.
