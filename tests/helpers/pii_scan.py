@@ -16,24 +16,36 @@ from crm_mining.landing import source as landing_source
 from crm_mining.tables import TABLES, Lake
 
 # Text files a run writes; Parquet data files are compressed, so their tables are scanned through Spark.
-# Emails and phone numbers as people type them into free text.
-TYPED_PII = r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\+\d[\d ]{8,}\d"  # ASCII: 邮箱a@b.c is a@b.c
+# Emails, phone and card numbers as people type them into free text (national ids and addresses typed
+# there are the customer's own, already among the customer file's values). ASCII, and digits bounded by
+# non-digits rather than \b: Chinese glues them to words (邮箱a@b.c is a@b.c, 卡号4111 ... is 4111 ...).
+TYPED_PII = (
+    r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\+\d[\d ]{8,}\d|(?<!\d)\d{4}(?: \d{4}){3}(?!\d)"
+)
 TEXT_FILES = ("*.json", "*.html", "*.txt", "*.log", "*.md", "*.csv", "*.yaml")
 
 
 def landed_pii_values(landing: Path) -> set[str]:
     """Every PII field value of the landed customer files, read with Python's csv module (not by ingest),
-    plus the phone numbers and emails typed into the landed interaction texts."""
+    plus the emails, phone and card numbers typed into the landed interaction texts."""
     values: set[str] = set()
     pii = landing_source("customers").pii_columns
     for path in Path(landing, "customers").glob("*.csv"):
         with path.open(newline="") as f:
             for row in csv.DictReader(f):
                 values |= {row[c].strip() for c in pii if row.get(c) and row[c].strip()}
-    for path in Path(landing, "interactions").glob("*.json"):
-        for line in path.read_text(errors="replace").splitlines():
-            values |= set(re.findall(TYPED_PII, interaction_text(line)))
+    for text in landed_texts(landing):
+        values |= set(re.findall(TYPED_PII, text))
     return values
+
+
+def landed_texts(landing: Path) -> list[str]:
+    """The free text of every landed interaction record (the whole line where it is not JSON)."""
+    return [
+        interaction_text(line)
+        for path in Path(landing, "interactions").glob("*.json")
+        for line in path.read_text(errors="replace").splitlines()
+    ]
 
 
 def interaction_text(line: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from crm_mining.stages import stage as registered_stage
 from crm_mining.tables import Lake
 from helpers.databricks import Dbutils, Display
 from helpers.landing_files import landing_records
-from helpers.pii_scan import landed_pii_values, pii_in_files, pii_in_tables, pii_in_text
+from helpers.pii_scan import landed_pii_values, landed_texts, pii_in_files, pii_in_tables, pii_in_text
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CELL = "# COMMAND ----------"
@@ -194,6 +195,16 @@ def test_no_landed_pii_value_reaches_a_table_a_file_or_the_log_beyond_bronze(
     statistics quote column values, and the checkpoints) and in every log line of the runs, DEBUG included."""
     values = landed_pii_values(lakehouse / "landing")
     assert len(values) > 3 * 120 and any("@" in v for v in values)  # ids, phones, emails, addresses, names
+    # Customers type every kind the text rules must mask into their texts, Chinese ones glued to words.
+    texts = landed_texts(lakehouse / "landing")
+    typed = {
+        "card": r"4\d{3}(?: \d{4}){3}",
+        "national id": r"\d{8}[A-Z]",
+        "address": r"(?:Calle|Paseo|Gran Via) ",
+    }
+    missing = [kind for kind, pattern in typed.items() if not any(re.search(pattern, t) for t in texts)]
+    assert not missing, f"no landed text holds a {missing}: their masking would go unchecked"
+    assert any(re.search(r"[\u4e00-\u9fff](?:4\d{3} |\d{8}[A-Z]|Calle|Paseo|Gran Via)", t) for t in texts)
     lake = Lake(runs["00_pipeline.py"]["config"])
     assert pii_in_tables(spark, lake, values) == []
     assert pii_in_files(lakehouse, values) == []

@@ -32,7 +32,7 @@ __all__ = ["generate_lake"]
 log = logging.getLogger(__name__)
 
 # Bump when the generator's output changes for the same settings, so old lakes are regenerated.
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 
 
 def wanted_settings(config: Config) -> dict:

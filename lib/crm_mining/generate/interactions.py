@@ -4,7 +4,8 @@ Each interaction has a true topic (``texts.TOPICS``), sentiment (negative / neut
 language (English, or Chinese with probability ``generate.chinese_share``); its text is a template of
 that (language, topic, sentiment) with a synonym, an optional opener and closer, and for English texts a
 typo with probability ``generate.typo_rate``. ``interaction_truth`` is what ``truth/interactions`` holds.
-About 20% of texts carry a phone number and 10% an email address (silver must mask them).
+Some texts carry what customers type: a phone number (20%), an email address (10%), the national id (5%),
+the home address (5%) or a card number (3%); silver must mask them all.
 Churners complain more, and more negatively, in their decline months.
 """
 
@@ -59,6 +60,24 @@ def with_typo(text: Column, u: Column) -> Column:
     return F.concat(F.substring(text, 1, at - 1), F.substring(text, at + 1, 100_000))
 
 
+def typed_pii(seed: int) -> list[tuple[float, str, str, Column]]:
+    """What customers type into their texts, with the share of texts and the English and Chinese lead-in:
+    silver and quarantine must mask every kind (``crm_mining.pii``); Chinese glues it to the words."""
+    card_digits = F.lpad(
+        F.pmod(F.xxhash64(F.lit(seed), F.lit("card"), F.col("cust_num")), F.lit(10**15)).cast("string"),
+        15,
+        "0",
+    )
+    card = F.concat_ws(" ", *[F.substring(F.concat(F.lit("4"), card_digits), 1 + 4 * i, 4) for i in range(4)])
+    return [
+        (0.2, ". Call me back on ", "，请回电", F.col("phone")),
+        (0.1, ". Please write to ", "，邮箱", F.col("email")),
+        (0.05, ". My DNI is ", "，身份证号", F.col("national_id")),
+        (0.05, ". I live at ", "，地址", F.col("address")),
+        (0.03, ". The card charged was ", "，扣款卡号", card),
+    ]
+
+
 def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
     """Interactions exploded from customer-month rows (``transactions.customer_months``), with their truth
     columns (topic, sentiment, language) besides the landing columns."""
@@ -106,17 +125,13 @@ def interactions_frame(cm: DataFrame, settings: GenerateSettings) -> DataFrame:
         chosen(flat(CLOSERS, 2), lang_sentiment, u("closer")),
     )
     english = lang == "en"
-    contact = (
-        F.when(
-            u("contact") < 0.2,
-            F.concat(F.when(english, ". Call me back on ").otherwise("，请回电"), F.col("phone")),
+    contact, upto = F.when(F.lit(False), F.lit("")), 0.0
+    for share, lead_en, lead_zh, value in typed_pii(seed):
+        upto += share
+        contact = contact.when(
+            u("contact") < upto, F.concat(F.when(english, lead_en).otherwise(lead_zh), value)
         )
-        .when(
-            u("contact") < 0.3,
-            F.concat(F.when(english, ". Please write to ").otherwise("，邮箱"), F.col("email")),
-        )
-        .otherwise(F.lit(""))
-    )
+    contact = contact.otherwise(F.lit(""))
     span = F.datediff(F.col("active_to"), F.col("active_from")) + 1
     day = F.date_add(F.col("active_from"), (u("day") * span).cast("int"))
     seconds = (8 * 3600 + u("time") * 12 * 3600).cast("int")
