@@ -5,7 +5,8 @@ from __future__ import annotations
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
-from crm_mining.ingest.validate import bad
+from crm_mining.ingest.validate import bad, row_ref
+from crm_mining.landing import source
 from crm_mining.pii import mask_pii, mask_values
 
 TEXTS = [
@@ -84,4 +85,14 @@ def test_a_detail_quotes_only_the_start_of_a_huge_value(spark):
         [("amount is not a number: '" + "9" * 200 + "…'",), ("amount is not a number: 'abc'",)],
         "detail string",
     )
+    assertDataFrameEqual(got, expected)
+
+
+def test_a_keyless_record_is_referred_to_by_the_start_of_its_line(spark):
+    """Without its key, a record's row_ref was its whole raw line: a 10 MB line was stored twice."""
+    records = spark.createDataFrame(
+        [("T1", "T1,A1"), ("", "," + "9" * 5000), (None, ",short line")], "txn_id string, raw string"
+    )
+    got = records.select(row_ref(source("transactions")).alias("row_ref"))
+    expected = spark.createDataFrame([("T1",), ("," + "9" * 199 + "…",), (",short line",)], "row_ref string")
     assertDataFrameEqual(got, expected)

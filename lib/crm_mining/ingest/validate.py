@@ -63,12 +63,14 @@ def typed(f: Field, raw: Column, rules: Rules) -> Column:
 DETAIL_VALUE_CHARS = 200  # the whole record is in ``raw`` already: a detail quotes only the start of a value
 
 
+def start_of(value: Column) -> Column:
+    """``value`` cut to its first ``DETAIL_VALUE_CHARS`` characters, with "…" where it was cut."""
+    cut = F.concat(F.substring(value, 1, DETAIL_VALUE_CHARS), F.lit("…"))
+    return F.when(F.length(value) > DETAIL_VALUE_CHARS, cut).otherwise(value)
+
+
 def bad(name: str, what: str, raw: Column) -> Column:
-    value = F.coalesce(raw, F.lit(""))
-    shown = F.when(
-        F.length(value) > DETAIL_VALUE_CHARS, F.concat(F.substring(value, 1, DETAIL_VALUE_CHARS), F.lit("…"))
-    )
-    return F.concat(F.lit(f"{name} {what}: '"), shown.otherwise(value), F.lit("'"))
+    return F.concat(F.lit(f"{name} {what}: '"), start_of(F.coalesce(raw, F.lit(""))), F.lit("'"))
 
 
 def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: Column) -> list[Check]:
@@ -198,12 +200,13 @@ def typed_name(f: Field) -> str:
 
 
 def row_ref(source: Source) -> Column:
-    """The record's natural key as landed ('|'-joined), or its raw text when a key part is empty."""
+    """The record's natural key as landed ('|'-joined), or the start of its raw text when a key part is
+    empty (the whole record is in ``raw`` already: a 10 MB keyless line is not kept twice)."""
     parts = [F.nullif(F.trim(F.col(k)), F.lit("")) for k in source.key]
     complete = F.lit(True)
     for part in parts:
         complete = complete & part.isNotNull()
-    return F.when(complete, F.concat_ws("|", *parts)).otherwise(F.col("raw"))
+    return F.when(complete, F.concat_ws("|", *parts)).otherwise(start_of(F.col("raw")))
 
 
 def mark(df: DataFrame, reason: str | Column, condition: Column, detail: Column) -> DataFrame:
