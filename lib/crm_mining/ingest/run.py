@@ -80,9 +80,12 @@ def run_stream(job: BatchJob) -> None:
             raise failures[0] from None
         if race := lost_race(exc):
             raise ConcurrentRun(f"ingest of '{job.stream.name}'", race) from None
-        where = failed_file(exc) or bronze.landing_folder(job.lake, job.stream)
         why = root_cause(exc) or first_line(exc)
-        raise CrmMiningError(f"ingest of '{job.stream.name}' failed reading {where}: {why}") from None
+        if file := failed_file(exc):
+            raise CrmMiningError(f"ingest of '{job.stream.name}' failed reading {file}: {why}") from None
+        # Not a file Spark could not read: a write or a check failed; the folder says which stream's files.
+        folder = bronze.landing_folder(job.lake, job.stream)
+        raise CrmMiningError(f"ingest of '{job.stream.name}' (files under {folder}) failed: {why}") from None
 
 
 # Spark names the file it could not read deep inside the cause chain ("[FAILED_READ_FILE...] Encountered
