@@ -21,6 +21,9 @@ def setup_logging(verbose: bool = False) -> None:
         force=True,
     )
     logging.getLogger("py4j").setLevel(logging.WARNING)
+    # py4j logs an exception raised in a Python callback (ingest's foreachBatch) at ERROR, with its whole
+    # traceback; the exception then reaches the caller, which reports it in one line (the trace: --verbose).
+    logging.getLogger("py4j.clientserver").setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from crm_mining import CrmMiningError
+from crm_mining import CrmMiningError, cli
 from crm_mining.config import Config
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.run import SourcesFailed
@@ -30,7 +31,7 @@ def config(config: Config) -> Config:
     return replace(config, ingest=replace(config.ingest, optimize=False))
 
 
-def test_a_corrupt_file_fails_its_source_only_and_a_redelivered_file_recovers_it(spark, config):
+def test_a_corrupt_file_fails_its_source_only_and_a_redelivered_file_recovers_it(spark, config, capfd):
     landing = Path(Lake(config).landing())
     base_landing(landing)
     (landing / CORRUPT).parent.mkdir(parents=True)
@@ -43,6 +44,19 @@ def test_a_corrupt_file_fails_its_source_only_and_a_redelivered_file_recovers_it
         ingest_lake(spark, config)
     assert list(err.value.failed) == ["transactions"]  # repayments' parent is accounts, which loaded
     lake = Lake(config)
+
+    # The same failure through the CLI: exit 2 and one last line naming the file and the cause, no Python
+    # traceback. (Executor traces are the session's logging, set when the JVM starts: this test shares the
+    # suite's session, so tests/runtime/test_quiet_failures.py checks them in a JVM of its own.)
+    code = cli.main(["ingest", "--lakehouse", config.lake.root, "--set", "spark.master=local[2]",
+                     "--set", "ingest.optimize=false"])  # fmt: skip
+    err_text = capfd.readouterr().err
+    assert code == 2, err_text[-3000:]
+    last = err_text.strip().splitlines()[-1]
+    assert re.search(
+        r"1 of 7 sources not ingested .*drop_date=2025-01-04/part-0.parquet: .*is not a Parquet", last
+    )
+    assert "Traceback" not in err_text and "Py4JJavaError" not in err_text, err_text[-3000:]
 
     def keys(table: str, *columns: str):
         return lake.read(spark, table).select(*columns)
