@@ -236,9 +236,7 @@ def behaviour_bands(
     default_cut = churn_cut + settings.default_rate
     dormant_cut = default_cut + settings.dormant_rate
     is_defaulter = default_eligible(settings) & (behaviour_u >= churn_cut) & (behaviour_u < default_cut)
-    is_dormant = (
-        pre_window & (behaviour_u >= default_cut) & (behaviour_u < dormant_cut) & F.lit(settings.months >= 5)
-    )
+    is_dormant = dormant_band(settings, behaviour_u, pre_window, default_cut, dormant_cut)
     return switching(settings, behaviour_u, pre_window, dormant_cut), is_defaulter, is_dormant
 
 
@@ -252,24 +250,25 @@ def behaviour_with_age_risk(
     churn_cut = settings.churn_rate
     dormant_cut = churn_cut + settings.dormant_rate
     age, young, old = F.col("age"), *S.STRETCHED_AGES
-    rate = F.when((age < young) | (age >= old), settings.default_rate * settings.default_age_multiplier)
+    rate = F.when(
+        (age < young) | (age >= old), settings.default_rate * settings.default_age_multiplier
+    ).otherwise(settings.default_rate)
     is_defaulter = (
         default_eligible(settings)
         & (behaviour_u >= churn_cut)
-        & (
-            uniform(settings.seed, "default", F.col("cust_num"))
-            < F.coalesce(rate, F.lit(settings.default_rate))
-        )
+        & (uniform(settings.seed, "default", F.col("cust_num")) < rate)
     )
     is_switcher = ~is_defaulter & switching(settings, behaviour_u, pre_window, dormant_cut)
-    is_dormant = (
-        pre_window
-        & ~is_defaulter
-        & (behaviour_u >= churn_cut)
-        & (behaviour_u < dormant_cut)
-        & F.lit(settings.months >= 5)
-    )
+    is_dormant = ~is_defaulter & dormant_band(settings, behaviour_u, pre_window, churn_cut, dormant_cut)
     return is_switcher, is_defaulter, is_dormant
+
+
+def dormant_band(
+    settings: GenerateSettings, behaviour_u: Column, pre_window: Column, start: float, end: float
+) -> Column:
+    """Dormant customers: pre-window customers in [start, end) of behaviour_u, when the window has the
+    months for a silent spell (5 or more)."""
+    return pre_window & (behaviour_u >= start) & (behaviour_u < end) & F.lit(settings.months >= 5)
 
 
 def with_behaviour(df: DataFrame, settings: GenerateSettings) -> DataFrame:

@@ -18,8 +18,8 @@ SEGMENT_WEIGHTS = [0.45, 0.20, 0.12, 0.08, 0.15]
 SWITCH_AGES = (27, 72)
 
 # Credit-card default is likelier under the first age or at the second and over
-# (generate.default_age_multiplier): thin-file young borrowers, and older ones on a fixed income. With
-# SWITCH_AGES, a risk that rises at both ends of the age range: a tree model learns it, a linear one cannot.
+# (generate.default_age_multiplier): thin-file young borrowers, and older ones on a fixed income. Like
+# SWITCH_AGES, a risk at both ends of the age range, which a tree model learns and a linear one cannot.
 STRETCHED_AGES = (30, 70)
 
 # code: (name, category, is_credit)
