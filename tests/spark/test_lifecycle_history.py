@@ -6,7 +6,17 @@ import datetime as dt
 
 from pyspark.testing import assertDataFrameEqual
 
-from crm_mining.lifecycle.history import HISTORY_SCHEMA, TABLE, merge_snapshot, stage_runs
+from crm_mining.config import load_config
+from crm_mining.lifecycle.history import (
+    HISTORY_SCHEMA,
+    STAGE,
+    TABLE,
+    history_through,
+    merge_snapshot,
+    plan_history,
+    stage_runs,
+    update_history,
+)
 from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
 from crm_mining.tables import Lake
 
@@ -87,6 +97,35 @@ def test_rebuild_equals_merging_in_order(spark, config):
         .unionByName(snapshot(spark, S3, SNAPSHOTS[S3]))
     )
     assertDataFrameEqual(stage_runs(everything), lake.read(spark, TABLE))
+
+
+def apply_batch(spark, lake, dates):
+    """What the lifecycle job does with a batch of snapshots: plan, write the stages, update the history."""
+    stages = snapshot(spark, dates[0], SNAPSHOTS[dates[0]])
+    for date in dates[1:]:
+        stages = stages.unionByName(snapshot(spark, date, SNAPSHOTS[date]))
+    plan = plan_history(spark, lake, stages, dates)
+    lake.write(stages, STAGE, mode="append")
+    return update_history(spark, lake, stages, plan)
+
+
+def test_first_batch_builds_the_history_that_merging_gives_and_later_snapshots_merge(spark, config, tmp_path):
+    lake = Lake(config)
+    first = apply_batch(spark, lake, [S1, S2])
+    assert (first["mode"], first["merged_snapshots"]) == ("build", [S1.isoformat(), S2.isoformat()])
+    assert history_through(spark, lake) == S2
+    built = lake.read(spark, TABLE).toPandas()
+
+    merged = Lake(load_config(overrides=["spark.master=local[2]"], lakehouse=str(tmp_path / "merged")))
+    for date in (S1, S2):
+        merge_snapshot(spark, merged, snapshot(spark, date, SNAPSHOTS[date]))
+    assertDataFrameEqual(spark.createDataFrame(built, HISTORY_SCHEMA), merged.read(spark, TABLE))
+
+    later = apply_batch(spark, lake, [S3])
+    assert (later["mode"], later["merged_snapshots"]) == ("merge", [S3.isoformat()])
+    merge_snapshot(spark, merged, snapshot(spark, S3, SNAPSHOTS[S3]))
+    assertDataFrameEqual(lake.read(spark, TABLE), merged.read(spark, TABLE))
+    assert (later["rows"], later["current_rows"]) == (7, 4)
 
 
 def test_transition_counts_and_rates(spark):

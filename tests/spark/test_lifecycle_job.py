@@ -59,7 +59,7 @@ def test_build_lifecycle_writes_every_table_and_reruns_safely(spark, config, tmp
 
     summary = build_lifecycle(spark, config)
     assert summary["snapshots"] == [S1.isoformat(), S2.isoformat()]
-    assert summary["history"]["mode"] == "merge"
+    assert summary["history"]["mode"] == "build"
     assert summary["customers_by_stage"] == {"acquisition": 1, "decline": 1, "reactivated": 1}
     stages = {
         (r.customer_id, r.snapshot_date): r.stage for r in lake.read(spark, "gold.lifecycle_stage").collect()
