@@ -107,7 +107,10 @@ def base_ingested(spark, tmp_path_factory) -> dict:
     from helpers.landing_files import base_landing
 
     with built_once_per_run(tmp_path_factory, "base") as (folder, done):
-        config = load_config(overrides=["spark.master=local[2]"], lakehouse=str(folder / "lakehouse"))
+        # Each month holds a file of each of the CSV, JSON and Parquet batches: below the default
+        # ingest.optimize_min_files, so 2 makes the run end with the OPTIMIZE that test_ingest checks.
+        overrides = ["spark.master=local[2]", "ingest.optimize_min_files=2"]
+        config = load_config(overrides=overrides, lakehouse=str(folder / "lakehouse"))
         if not done.exists():  # also after a builder that failed half way: start again
             shutil.rmtree(folder / "lakehouse", ignore_errors=True)
             base_landing(Path(Lake(config).landing()))

@@ -15,6 +15,7 @@ from crm_mining import CrmMiningError
 from crm_mining.ingest import batch as batch_module
 from crm_mining.ingest import ingest_lake
 from crm_mining.ingest.audit import UnbalancedBatch
+from crm_mining.ingest.run import months_to_optimize
 from crm_mining.ingest.silver import METADATA, SILVER
 from crm_mining.landing import source as landing_source
 from crm_mining.tables import CONSTRAINT_PROPERTY, Lake
@@ -119,6 +120,21 @@ def test_optimize_leaves_one_z_ordered_file_per_month_the_run_wrote(spark, inges
     assert json.loads(commit.operationParameters["zOrderBy"]) == ["customer_id"]
     metrics = commit.operationMetrics
     assert int(metrics["numRemovedFiles"]) > int(metrics["numAddedFiles"]) == len(summary["optimized_months"])
+
+
+def test_only_months_with_enough_files_are_optimized(spark, config):
+    """ingest.optimize_min_files: a month of one file is left as it is; a month of three is rewritten."""
+    lake = Lake(config)
+    rows = [("c1", dt.date(2025, 1, 1), "b0"), ("c2", dt.date(2025, 2, 1), "b0")]
+    frame = spark.createDataFrame(rows, "customer_id string, txn_month date, batch_id string")
+    frame.write.format("delta").partitionBy("txn_month").save(lake.location("silver.transactions"))
+    for batch in ("b1", "b2"):
+        more = spark.createDataFrame([("c3", dt.date(2025, 2, 1), batch)], frame.schema)
+        more.write.format("delta").mode("append").save(lake.location("silver.transactions"))
+    months = ["2025-01-01", "2025-02-01"]
+    assert months_to_optimize(spark, lake, months, 2) == ["2025-02-01"]
+    assert months_to_optimize(spark, lake, months, 4) == []
+    assert months_to_optimize(spark, lake, months, 1) == months
 
 
 def test_a_batch_that_does_not_balance_stops_ingest_before_its_audit_row(spark, config, monkeypatch):

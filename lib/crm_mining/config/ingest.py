@@ -33,6 +33,10 @@ class IngestSettings:
     # per-file work on the driver (file list, CSV headers); a larger backlog runs as several batches.
     max_files_per_batch: int = field(default=1000, metadata={"min": 1})
     optimize: bool = True
+    # A month the run wrote is Z-ordered once it holds at least this many data files (as Databricks' auto
+    # compaction waits for minNumFiles): a first load leaves a few large files per month, and rewriting
+    # a month after every daily drop would cost more than the few small files it removes. 1 = every month.
+    optimize_min_files: int = field(default=8, metadata={"min": 1})
     # plain: silver and gold carry the bank's own customer_id. token: HMAC-SHA256 of it, keyed by the
     # environment variable token_key_env (never a file); see crm_mining.tokens and docs/ingest.md.
     customer_key: Literal["plain", "token"] = "plain"

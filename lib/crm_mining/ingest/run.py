@@ -209,6 +209,20 @@ def touched_months(spark: SparkSession, lake: Lake, batch_ids: list[str]) -> lis
     return sorted(str(r.txn_month) for r in rows.select("txn_month").distinct().collect())
 
 
+def months_to_optimize(spark: SparkSession, lake: Lake, months: list[str], min_files: int) -> list[str]:
+    """The touched months that hold at least ``min_files`` data files (one query, pruned to those months;
+    a handful of rows, one per month, reach the driver)."""
+    if not months or min_files <= 1:
+        return months
+    files = (
+        lake.read(spark, "silver.transactions")
+        .where(F.col("txn_month").isin(months))
+        .groupBy("txn_month")
+        .agg(F.countDistinct("_metadata.file_path").alias("files"))
+    )
+    return sorted(str(r.txn_month) for r in files.where(F.col("files") >= min_files).collect())
+
+
 def summarize(results: list[audit.BatchCounts]) -> dict:
     by_reason: dict[str, int] = {}
     step_seconds: dict[str, float] = {}
@@ -234,7 +248,8 @@ def ingest_lake(spark: SparkSession, config: Config) -> dict:
 
     Summary: {"run_id", "sources": {source: {batches, rows_read, rows_written, rows_quarantined,
     duplicates, quarantined_by_reason, schema_drift, step_seconds, seconds}}, "unread_files" (count by reason),
-    "optimized_months", "optimize_seconds"}.
+    "optimized_months", "compact_months_left" (touched, fewer files than ingest.optimize_min_files),
+    "optimize_seconds"}.
     """
     lake = Lake(config)
     run_id = uuid.uuid4().hex
@@ -292,7 +307,9 @@ def finish_run(
     lake = Lake(config)
     summary["unread_files"] = report_unread_files(spark, lake, run_id, utc_now())
     started = time.monotonic()
-    months = touched_months(spark, lake, txn_batches) if config.ingest.optimize else []
+    touched = touched_months(spark, lake, txn_batches) if config.ingest.optimize else []
+    months = months_to_optimize(spark, lake, touched, config.ingest.optimize_min_files)
     optimize_transactions(spark, lake, months)
     summary["optimized_months"] = months
+    summary["compact_months_left"] = [m for m in touched if m not in months]
     summary["optimize_seconds"] = round(time.monotonic() - started, 1)
