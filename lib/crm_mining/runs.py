@@ -80,6 +80,9 @@ class RunAudit:
         self.run_id, self.config_hash = run_id, config_hash(config)
         # stage -> versions written, for the stages this run finished before a resume
         self.done = done
+        # (table, version) -> rows: a version never changes, and the next stage reads most of the
+        # versions the last one wrote, so each is counted once per run.
+        self.counted: dict[tuple[str, int], int] = {}
 
     @classmethod
     def begin(cls, spark: SparkSession, config: Config) -> RunAudit:
@@ -107,7 +110,10 @@ class RunAudit:
         """Rows of the tables at those versions (Delta answers a bare count from its log statistics)."""
         if not versions:
             return None
-        return sum(self.lake.read(self.spark, name, version).count() for name, version in versions.items())
+        for key in versions.items():
+            if key not in self.counted:
+                self.counted[key] = self.lake.read(self.spark, *key).count()
+        return sum(self.counted[key] for key in versions.items())
 
     def record(self, run: StageRun) -> None:
         self.append([self.row(run)])
