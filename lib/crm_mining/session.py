@@ -157,7 +157,10 @@ def local_builder(
         .config("spark.databricks.delta.snapshotPartitions", str(settings.delta_snapshot_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", settings.driver_memory)
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={log4j} {settings.driver_java_options}".strip(),
+        )
         .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
     )
     for key, value in DELTA_SQL_CONF.items():
