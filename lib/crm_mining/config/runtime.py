@@ -37,7 +37,7 @@ class SparkSettings:
     driver_memory: str = "4g"
     # Local driver JVM options (added to spark.driver.extraJavaOptions). The local driver is also the
     # executor, CPU-bound on few cores: the throughput collector took a first ingest of the 3,000 x 8
-    # sample in 0.89-0.92x the time of the default G1, side by side (scripts/results/bench_gc.md).
+    # sample in 0.91x the time of the default G1 (median of two interleaved rounds, bench_gc.md).
     driver_java_options: str = "-XX:+UseParallelGC"
     # Extra Spark conf; under spark-submit the cluster's own values win.
     conf: dict[str, str] = field(default_factory=dict)
