@@ -6,7 +6,7 @@ import pytest
 
 from crm_mining import CrmMiningError
 from crm_mining.ingest.audit import BatchCounts, check_balance
-from crm_mining.ingest.drift import FileDrift, csv_drifts, header_cells
+from crm_mining.ingest.drift import FileDrift, as_source_file, csv_drifts, header_cells
 from crm_mining.landing import source
 
 
@@ -47,3 +47,11 @@ def test_csv_header_drift_names_extra_and_missing_columns_and_the_file():
 
 def test_header_cells_are_normalised():
     assert header_cells('\ufeff"Txn_ID", account_id ,amount') == ["txn_id", "account_id", "amount"]
+
+
+def test_a_stream_logs_file_uri_is_spelled_as_bronze_source_file():
+    """Spark's file stream log writes file:///...; _metadata.file_path (bronze's source_file) file:/...
+    (both checked in a real stream on 2026-12-06); other schemes are spelled the same by both."""
+    assert as_source_file("file:///tmp/sp%20ace/f%20ü.csv") == "file:/tmp/sp%20ace/f%20ü.csv"
+    assert as_source_file("file:/tmp/a.csv") == "file:/tmp/a.csv"
+    assert as_source_file("s3a://bank/landing/a.csv") == "s3a://bank/landing/a.csv"

@@ -173,13 +173,13 @@ def pinned(job: BatchJob, name: str, batch_num: int | None = None) -> DataFrame:
     return job.lake.read(job.spark, name, version=version)
 
 
-def records(job: BatchJob, bronze_batch: DataFrame) -> DataFrame:
+def records(job: BatchJob, bronze_batch: DataFrame, files: list[str]) -> DataFrame:
     """The batch's bronze rows as the contract's string columns (``drift``), ``customer_id`` tokenised
     when ``ingest.customer_key`` is ``token`` (before validation: duplicate and orphan checks compare
-    tokens with the tokens in silver)."""
+    tokens with the tokens in silver). ``files``: the batch's planned landing files."""
     allow = job.config.ingest.allow_schema_merge
     if job.stream.fmt == "csv":
-        recs = drift.records_from_csv(bronze_batch, job.source, allow, job.landing)
+        recs = drift.records_from_csv(bronze_batch, job.source, allow, job.landing, files)
     elif job.stream.fmt == "json":
         recs = drift.records_from_json(bronze_batch, job.source, allow)
     else:
@@ -243,11 +243,11 @@ def local_path(path: str) -> str:
     return re.sub(r"^file:/+", "/", unquote(path))
 
 
-def check_planned_files(job: BatchJob, batch_num: int, batch_id: str, retry: bool) -> None:
+def check_planned_files(job: BatchJob, batch_num: int, batch_id: str, retry: bool) -> list[str]:
     """Stop when a file the stream planned for this batch is gone from landing before bronze took its
     lines: Spark reads a missing planned file as empty, so its rows would vanish without a word. Once
     bronze has them (a retried batch), the landing file is no longer needed. The file being skipped
-    (``ingest.skip_file``) is gone on purpose and on the record."""
+    (``ingest.skip_file``) is gone on purpose and on the record. Returns the planned files."""
     planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
     skipped = local_path(job.config.ingest.skip_file or "")
     gone = [f for f in planned if local_path(f) != skipped and not job.landing.uri_exists(f)]
@@ -257,6 +257,7 @@ def check_planned_files(job: BatchJob, batch_num: int, batch_id: str, retry: boo
             f"re-deliver it under the same name, or take it out on the record with "
             f"'crm-mining ingest --skip-file {local_path(gone[0])} --reason TEXT'"
         )
+    return planned
 
 
 def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.BatchCounts:
@@ -271,7 +272,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         return timed(spark, timings, name, f"ingest {batch_id}")
 
     with step("bronze"):
-        check_planned_files(job, batch_num, batch_id, retry=attempt.parents_as_of is not None)
+        files = check_planned_files(job, batch_num, batch_id, retry=attempt.parents_as_of is not None)
         landed = bronze.with_ingest_metadata(
             bronze.bronze_input(spark, batch, job.stream, encoding_of(job.config, source)),
             batch_id,
@@ -279,7 +280,7 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         )
         append_once(job, landed, f"bronze.{source.name}", batch_num, merge_schema=True)
     with step("layout"):
-        recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id))
+        recs = records(job, bronze.read_bronze_batch(spark, lake, source, batch_id), files)
     # Cached once: the duplicate rules, the counts and both writes read it.
     checked = checked_records(job, recs, rules, attempt.parents_as_of).persist(StorageLevel.MEMORY_AND_DISK)
     flags = None

@@ -12,6 +12,7 @@ Drift rules: a file with a column the contract does not know is merged or reject
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
@@ -95,12 +96,21 @@ def is_header(source: Source) -> Column:
     return first.isin(source.columns)
 
 
-def csv_layouts(bronze: DataFrame, source: Source, landing: HadoopFs) -> dict[str, list[str]]:
+def as_source_file(uri: str) -> str:
+    """A stream log's file URI as ``_metadata.file_path`` (bronze's ``source_file``) spells it: both are
+    URL-encoded, but Hadoop's Path drops the empty authority of ``file:///x`` to ``file:/x``."""
+    return re.sub(r"^file:///", "file:/", uri)
+
+
+def csv_layouts(
+    bronze: DataFrame, source: Source, landing: HadoopFs, files: list[str] | None = None
+) -> dict[str, list[str]]:
     """File -> its header's column names, from the first line of each landing file of the batch.
 
-    One line per file, read on the driver, instead of scanning every line of the batch for headers."""
+    One line per file, read on the driver, instead of scanning every line of the batch for headers.
+    ``files``: the batch's files as its stream planned them (saves a scan of the batch for its files)."""
     layouts = {}
-    for file in batch_files(bronze):
+    for file in sorted(as_source_file(f) for f in files) if files else batch_files(bronze):
         line = (
             landing.first_line(file) if landing.uri_exists(file) else header_in_bronze(bronze, file, source)
         )
@@ -136,7 +146,11 @@ def parse_csv(value: Column, columns: list[str]) -> Column:
 
 
 def records_from_csv(
-    bronze: DataFrame, source: Source, allow_schema_merge: bool, landing: HadoopFs
+    bronze: DataFrame,
+    source: Source,
+    allow_schema_merge: bool,
+    landing: HadoopFs,
+    files: list[str] | None = None,
 ) -> DataFrame:
     """CSV lines -> records. Header lines are not records; a row with the wrong cell count, or a blank line,
     is malformed.
@@ -145,7 +159,7 @@ def records_from_csv(
     merged, once more by its own header into ``_p<i>``; fields are then taken from the matching struct.
     """
     bronze = text_lines(bronze)
-    layouts = csv_layouts(bronze, source, landing)
+    layouts = csv_layouts(bronze, source, landing, files)
     drifts = csv_drifts(layouts, source)
     merged = [d for d in drifts if d.mergeable(allow_schema_merge)]
     parsed = [parse_csv(F.col("value"), source.columns).alias("_p")]
