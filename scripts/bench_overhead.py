@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_overhead.py                 # tiny (every stage), sample (every stage)
     .venv/bin/python scripts/bench_overhead.py --lakes tiny,sample:lifecycle  # sample: the first stages
+    .venv/bin/python scripts/bench_overhead.py --lakes sample:lifecycle --commits f05e9ed,HEAD --rounds 2
 
 Each lake runs in a process of its own, so each is a first run: JVM start, Delta jars, table creation.
 The child times the Spark session, ``generate_lake``, then ``run_pipeline`` (per-stage seconds from
@@ -64,6 +65,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--workdir", default="/tmp/bench_overhead", help="one lake root per lake (wiped)")
     parser.add_argument("--out", default=str(RESULTS / "bench_overhead.json"))
+    parser.add_argument(
+        "--commits",
+        default="",
+        help="comma-separated git commits to compare side by side (each a worktree, interleaved per "
+        "round); empty = the current tree only",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --commits: rounds of every commit")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # lake name: run it in this process
     parser.add_argument("--until", help=argparse.SUPPRESS)  # the child's last stage
     return parser.parse_args()
@@ -185,13 +193,16 @@ def latest_run_rows(spark, lake):
     return runs.where(F.col("run_id") == latest)
 
 
-def run_lake(spec: str, workdir: Path) -> dict:
-    """One lake in a fresh Python process (and so a fresh JVM); wall time includes both starting."""
+def run_lake(spec: str, workdir: Path, tree: Path | None = None) -> dict:
+    """One lake in a fresh Python process (and so a fresh JVM); wall time includes both starting.
+    ``tree``: a worktree of another commit, whose script and library run instead of this one's."""
     name, _, until = spec.partition(":")
     out = workdir / f"{name}.json"
     started = time.monotonic()
-    command = [sys.executable, __file__, "--child", name, "--workdir", str(workdir)]
-    subprocess.run(command + (["--until", until] if until else []), check=True)
+    script = tree / "scripts" / "bench_overhead.py" if tree else Path(__file__)
+    env = {**os.environ, "PYTHONPATH": str(tree / "lib")} if tree else None
+    command = [sys.executable, str(script), "--child", name, "--workdir", str(workdir)]
+    subprocess.run(command + (["--until", until] if until else []), check=True, env=env)
     result = json.loads(out.read_text())
     result["process_wall_seconds"] = round(time.monotonic() - started, 1)
     return result
@@ -285,6 +296,36 @@ def markdown(results: list[dict], machine: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def git(*args: str) -> str:
+    repo = Path(__file__).resolve().parents[1]
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+def run_commits(specs: list[str], workdir: Path, args: argparse.Namespace) -> list[dict]:
+    """Every lake for every commit, interleaved (round 1: A, B; round 2: A, B ...), each commit from a
+    detached worktree under ``workdir``; each result's ``lake`` names its commit and round."""
+    trees = {}
+    for ref in args.commits.split(","):
+        full = git("rev-parse", ref).strip()
+        trees[full[:7]] = workdir / f"tree_{full[:7]}"
+        shutil.rmtree(trees[full[:7]], ignore_errors=True)
+        git("worktree", "add", "--force", "--detach", str(trees[full[:7]]), full)
+    results = []
+    try:
+        for round_ in range(1, args.rounds + 1):
+            for commit, tree in trees.items():
+                where = workdir / f"{commit}_r{round_}"
+                where.mkdir(parents=True, exist_ok=True)
+                for spec in specs:
+                    result = run_lake(spec, where, tree)
+                    result.update(commit=commit, round=round_, lake=f"{result['lake']} @ {commit} r{round_}")
+                    results.append(result)
+    finally:
+        for tree in trees.values():
+            git("worktree", "remove", "--force", str(tree))
+    return results
+
+
 def main() -> None:
     args = parse_args()
     workdir = Path(args.workdir)
@@ -298,7 +339,8 @@ def main() -> None:
         "python": platform.python_version(),
         "spark_defaults": spark_defaults(),
     }
-    results = [run_lake(spec, workdir) for spec in args.lakes.split(",")]
+    specs = args.lakes.split(",")
+    results = run_commits(specs, workdir, args) if args.commits else [run_lake(s, workdir) for s in specs]
     for r in results:
         r["totals"] = totals(r)
     out = Path(args.out)
