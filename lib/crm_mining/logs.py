@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,27 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+class CurrentStderr(logging.StreamHandler):
+    """A handler on whatever ``sys.stderr`` is when a record is written, as logging's own last resort.
+    One holding the stderr of its setup time writes to a closed stream once that is replaced and closed
+    (a notebook cell's or a test's captured output) and prints a "Logging error" traceback instead."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):  # noqa: D102 (the handler's stream is always the current stderr)
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Log crm_mining at INFO (DEBUG with verbose); keep py4j's chatter down."""
     logging.basicConfig(
+        handlers=[CurrentStderr()],
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
