@@ -11,7 +11,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining.ingest.batch import rules_for
-from crm_mining.ingest.validate import Rules, with_row_checks
+from crm_mining.ingest.validate import Rules, duplicate_flags, with_row_checks
 from crm_mining.landing import source
 
 NOW = dt.datetime(2025, 6, 1)
@@ -120,3 +120,53 @@ def test_a_repayment_whose_account_currency_lost_its_rate_is_quarantined(spark):
         ("A2|2025-01-31", "UNKNOWN_CODE", "parent_currency 'CHF' has no rate in ingest.fx_rates"),
     ]
     assertDataFrameEqual(got, spark.createDataFrame(want, "row_ref string, reason string, detail string"))
+
+
+CHECKED_DDL = (
+    "record_id long, source_file string, txn_id string, account_id string, direction string, amount double, "
+    "currency string, txn_ts timestamp, reason string"
+)
+
+
+def at(minute: int, second: int = 0) -> dt.datetime:
+    return dt.datetime(2025, 1, 2, 10, minute, second)
+
+
+def test_duplicate_flags_keep_the_first_landed_and_flag_the_rest(spark):
+    """DUPLICATE: a key already in silver (every copy), or repeated in the batch (all but the first by
+    file, then record id). NEAR_DUPLICATE: same account, direction, amount and currency as the previous
+    still-valid transaction within near_duplicate_seconds (60), so a chain flags each one after the first;
+    an already rejected row is not anyone's previous; a row rejected by a row rule takes no part."""
+    a1 = ("A1", "DEBIT", 10.0, "EUR")
+    checked = spark.createDataFrame(
+        [
+            (1, "f1", "T1", *a1, at(0), None),
+            (2, "f1", "T2", *a1, at(0, 30), None),  # 30 s after T1: near duplicate
+            (3, "f1", "T3", *a1, at(1, 20), None),  # 50 s after T2 (itself flagged): near duplicate
+            (4, "f1", "T4", *a1, at(5), None),  # minutes later: kept
+            (5, "f2", "T1", *a1, at(0), None),  # T1 again in a later file: duplicate
+            (6, "f1", "T6", "A1", "CREDIT", 10.0, "EUR", at(0, 10), None),  # other direction: kept
+            (7, "f1", "T7", "A1", "DEBIT", 10.0, "USD", at(0, 10), None),  # other currency: kept
+            (8, "f0", "T8", "A2", "DEBIT", 5.0, "EUR", at(0), None),  # key in silver
+            (9, "f2", "T8", "A2", "DEBIT", 5.0, "EUR", at(0), None),  # key in silver, copy
+            (10, "f1", "T10", "A2", "DEBIT", 5.0, "EUR", at(0, 5), None),  # previous T8s are duplicates
+            (11, "f1", "T11", "A2", "DEBIT", 5.0, "EUR", at(0, 6), "BAD_NUMBER"),  # rejected: no part
+            (0, "f1", "T12", "A3", "DEBIT", 7.0, "EUR", at(0), None),
+            (12, "f1", "T12", "A3", "DEBIT", 7.0, "EUR", at(0), None),  # same file, later record: duplicate
+        ],
+        CHECKED_DDL,
+    )
+    silver = spark.createDataFrame([("T8",), ("T8",), ("T99",)], "txn_id string")  # a key twice in silver
+    flags = duplicate_flags(checked, source("transactions"), silver, RULES)
+    expected = spark.createDataFrame(
+        [
+            (2, "NEAR_DUPLICATE", "same account, direction and amount as T1 within 30s"),
+            (3, "NEAR_DUPLICATE", "same account, direction and amount as T2 within 50s"),
+            (5, "DUPLICATE", "key repeated in this batch: T1"),
+            (8, "DUPLICATE", "key already in silver: T8"),
+            (9, "DUPLICATE", "key already in silver: T8"),
+            (12, "DUPLICATE", "key repeated in this batch: T12"),
+        ],
+        "record_id long, reason string, detail string",
+    )
+    assertDataFrameEqual(flags, expected)
