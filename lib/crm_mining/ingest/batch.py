@@ -243,21 +243,25 @@ def local_path(path: str) -> str:
     return re.sub(r"^file:/+", "/", unquote(path))
 
 
-def check_planned_files(job: BatchJob, batch_num: int, batch_id: str, retry: bool) -> list[str]:
+def check_planned_files(
+    job: BatchJob, batch_num: int, batch_id: str, retry: bool
+) -> tuple[list[str], list[str]]:
     """Stop when a file the stream planned for this batch is gone from landing before bronze took its
     lines: Spark reads a missing planned file as empty, so its rows would vanish without a word. Once
     bronze has them (a retried batch), the landing file is no longer needed. The file being skipped
-    (``ingest.skip_file``) is gone on purpose and on the record. Returns the planned files."""
+    (``ingest.skip_file``) is gone on purpose and on the record. Returns the planned files and those of
+    them still in landing (as ``_metadata.file_path`` spells them) minus the one being skipped."""
     planned = bronze.planned_files(job.spark, job.lake, job.stream, batch_num)
     skipped = local_path(job.config.ingest.skip_file or "")
-    gone = [f for f in planned if local_path(f) != skipped and not job.landing.uri_exists(f)]
+    kept = [f for f in planned if local_path(f) != skipped]
+    gone = [f for f in kept if not job.landing.uri_exists(f)]
     if gone and not retry:
         raise CrmMiningError(
             f"{len(gone)} file(s) of batch {batch_id} are gone from landing, e.g. {local_path(gone[0])}: "
             f"re-deliver it under the same name, or take it out on the record with "
             f"'crm-mining ingest --skip-file {local_path(gone[0])} --reason TEXT'"
         )
-    return planned
+    return planned, [drift.as_source_file(f) for f in kept if f not in gone]
 
 
 def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.BatchCounts:
@@ -272,9 +276,11 @@ def process_batch(job: BatchJob, batch: DataFrame, batch_num: int) -> audit.Batc
         return timed(spark, timings, name, f"ingest {batch_id}")
 
     with step("bronze"):
-        files = check_planned_files(job, batch_num, batch_id, retry=attempt.parents_as_of is not None)
+        files, present = check_planned_files(
+            job, batch_num, batch_id, retry=attempt.parents_as_of is not None
+        )
         landed = bronze.with_ingest_metadata(
-            bronze.bronze_input(spark, batch, job.stream, encoding_of(job.config, source)),
+            bronze.bronze_input(spark, batch, job.stream, encoding_of(job.config, source), present),
             batch_id,
             started_at,
         )

@@ -127,21 +127,29 @@ def typed_column_check(spark: SparkSession, stream: Stream, files: list[str]) ->
                 )
 
 
-def bronze_input(spark: SparkSession, batch: DataFrame, stream: Stream, encoding: str = "UTF-8") -> DataFrame:
+def bronze_input(
+    spark: SparkSession,
+    batch: DataFrame,
+    stream: Stream,
+    encoding: str = "UTF-8",
+    files: list[str] | None = None,
+) -> DataFrame:
     """The micro-batch's records as they landed, with ``source_file``.
 
     CSV and JSON: the lines decoded (``decoded_lines``). Parquet: every column of the batch's files
-    (mergeSchema, so a new column is kept).
+    (mergeSchema, so a new column is kept). ``files``: the batch's Parquet files still in landing, as
+    its stream planned them; None finds them in the batch's rows (a scan of every file).
     """
     if stream.fmt != "parquet":
         return decoded_lines(batch, encoding)
-    files = batch_files(batch)
+    files = batch_files(batch) if files is None else sorted(files)
     if not files:  # the batch's only files were skipped (ingest.skip_file): nothing to read
         return batch
     try:
         frame = spark.read.format("parquet").option("mergeSchema", "true").load(files)
     except Exception as exc:  # Spark's own message names the file; keep its first line
         typed_column_check(spark, stream, files)  # two files typing one column differently
+        batch_files(batch)  # the stream's own scan of the files fails naming one it cannot read
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CrmMiningError(
             f"cannot read the Parquet landing files of '{stream.name}' ({len(files)} files, "
