@@ -38,7 +38,10 @@ class SparkSettings:
     # Local driver JVM options (added to spark.driver.extraJavaOptions). The local driver is also the
     # executor, CPU-bound on few cores: the throughput collector took a first ingest of the 3,000 x 8
     # sample in 0.91x the time of the default G1 (median of two interleaved rounds, bench_gc.md).
-    driver_java_options: str = "-XX:+UseParallelGC"
+    # -XX:-DontCompileHugeMethods lets the JIT compile Spark's generated methods over 8,000 bytes of
+    # bytecode (ingest's row checks are one), which HotSpot otherwise interprets for ever: ingest's
+    # check step 0.76x on 2.7M transactions (docs/ingest.md "Performance").
+    driver_java_options: str = "-XX:+UseParallelGC -XX:-DontCompileHugeMethods"
     # Extra Spark conf; under spark-submit the cluster's own values win.
     conf: dict[str, str] = field(default_factory=dict)
 
