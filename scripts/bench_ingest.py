@@ -2,6 +2,10 @@
 
     .venv/bin/python scripts/bench_ingest.py --customers 80000 --months 12      # >= 10M transactions
     .venv/bin/python scripts/bench_ingest.py --customers 2000 --months 3        # quick look
+    .venv/bin/python scripts/bench_ingest.py --customers 20000 --commits 238479e,HEAD --rounds 2
+
+With ``--commits``, each commit's own script and library run from a worktree, interleaved per round, on
+one lake; the per-run JSON files and a side-by-side table go next to ``--out`` (``<stem>_ab.md``).
 
 Steps, in one process: generate the lake (skipped when the generator's manifest already matches),
 count the landing transactions, time the floor (spark.read of the CSV and Parquet drops ->
@@ -20,6 +24,8 @@ import os
 import platform
 import resource
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -30,6 +36,7 @@ from crm_mining.config import load_config
 from crm_mining.logs import setup_logging
 from crm_mining.session import get_spark
 from crm_mining.tables import Lake
+from worktrees import worktrees
 
 log = logging.getLogger("bench_ingest")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -45,6 +52,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--out", default=str(RESULTS / "bench_ingest.json"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="extra config override")
+    parser.add_argument("--commits", help="comma-separated git commits to compare side by side")
+    parser.add_argument("--rounds", type=int, default=1, help="with --commits: rounds of every commit")
     return parser.parse_args()
 
 
@@ -106,8 +115,57 @@ def wipe_ingest_output(lake: Lake, root: str) -> None:
         shutil.rmtree(f"{root}/{folder}", ignore_errors=True)
 
 
+def compare_commits(args: argparse.Namespace) -> None:
+    """Each commit's bench_ingest.py on the same lake, interleaved per round; then one table of all runs."""
+    out = Path(args.out)
+    sizes = ["--customers", str(args.customers), "--months", str(args.months)]
+    common = [*sizes, "--lakehouse", args.lakehouse, "--driver-memory", args.driver_memory]
+    common += [f"--set={override}" for override in args.overrides]
+    runs = []
+    with worktrees(args.commits, Path(args.lakehouse).parent / "trees") as trees:
+        for round_ in range(1, args.rounds + 1):
+            for commit, tree in trees.items():
+                run_out = out.with_name(f"{out.stem}_{commit}_r{round_}.json")
+                command = [
+                    sys.executable,
+                    str(tree / "scripts" / "bench_ingest.py"),
+                    *common,
+                    "--out",
+                    str(run_out),
+                ]
+                subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(tree / "lib")})
+                runs.append((commit, round_, json.loads(run_out.read_text())))
+    out.with_name(f"{out.stem}_ab.md").write_text(side_by_side(args, runs))
+
+
+def side_by_side(args: argparse.Namespace, runs: list[tuple[str, int, dict]]) -> str:
+    lines = [
+        "# Ingest side by side (`scripts/bench_ingest.py --commits`)",
+        "",
+        f"--customers {args.customers} --months {args.months}, {runs[0][2]['landing_transactions']:,} landing "
+        f"transactions; commits {args.commits}, {args.rounds} round(s), interleaved; each run its own process "
+        "(generate skipped: the same landing), its bare copy timed in the same process.",
+        "",
+        "| commit | round | load at start | bare copy s | transaction streams s | ratio to copy | all sources s | "
+        "driver peak MB | transaction steps s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for commit, round_, r in runs:
+        txn = r["ingest_summary"]["sources"]["transactions"]
+        steps = ", ".join(f"{k} {v}" for k, v in txn.get("step_seconds", {}).items())
+        lines.append(
+            f"| {commit} | {round_} | {r['machine']['load_avg_at_start'][0]:.1f} | {r['bare_copy_seconds']} | "
+            f"{r.get('ingest_transactions_seconds')} | {r.get('ratio_ingest_transactions_to_copy')} | "
+            f"{r['ingest_seconds']} | {r['memory']['driver_jvm_vmhwm_mb']} | {steps} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     args = parse_args()
+    if args.commits:
+        compare_commits(args)
+        return
     setup_logging()
     overrides = [
         f"generate.customers={args.customers}",

@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from worktrees import worktrees
+
 RESULTS = Path(__file__).resolve().parent / "results"
 COMMON = ["spark.master=local[2]"]
 LAKES = {
@@ -296,22 +298,11 @@ def markdown(results: list[dict], machine: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def git(*args: str) -> str:
-    repo = Path(__file__).resolve().parents[1]
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
 def run_commits(specs: list[str], workdir: Path, args: argparse.Namespace) -> list[dict]:
     """Every lake for every commit, interleaved (round 1: A, B; round 2: A, B ...), each commit from a
     detached worktree under ``workdir``; each result's ``lake`` names its commit and round."""
-    trees = {}
-    for ref in args.commits.split(","):
-        full = git("rev-parse", ref).strip()
-        trees[full[:7]] = workdir / f"tree_{full[:7]}"
-        shutil.rmtree(trees[full[:7]], ignore_errors=True)
-        git("worktree", "add", "--force", "--detach", str(trees[full[:7]]), full)
     results = []
-    try:
+    with worktrees(args.commits, workdir) as trees:
         for round_ in range(1, args.rounds + 1):
             for commit, tree in trees.items():
                 where = workdir / f"{commit}_r{round_}"
@@ -320,9 +311,6 @@ def run_commits(specs: list[str], workdir: Path, args: argparse.Namespace) -> li
                     result = run_lake(spec, where, tree)
                     result.update(commit=commit, round=round_, lake=f"{result['lake']} @ {commit} r{round_}")
                     results.append(result)
-    finally:
-        for tree in trees.values():
-            git("worktree", "remove", "--force", str(tree))
     return results
 
 
