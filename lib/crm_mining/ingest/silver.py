@@ -16,7 +16,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import StructType
 
 from crm_mining import landing
-from crm_mining.ingest.validate import Rules, fx_map
+from crm_mining.ingest.validate import Rules, fx_rate
 from crm_mining.pii import mask_pii
 
 METADATA = ("batch_id", "source_file", "ingested_at")
@@ -43,7 +43,7 @@ class SilverSpec:
 
 def rate_of(currency: str, rules: Rules) -> Column:
     """Units of base currency per unit of the currency in column ``currency``."""
-    return F.element_at(fx_map(rules), F.col(currency))
+    return fx_rate(rules, F.col(currency))
 
 
 def in_base(column: str, rate: Column) -> Column:

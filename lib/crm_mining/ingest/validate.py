@@ -115,7 +115,7 @@ def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: C
     elif f.kind == "flag":
         checks.append(Check("UNKNOWN_CODE", unparsed, bad(f.name, "is not true/false", raw)))
     if f.kind in ("amount", "money"):
-        base = value * F.element_at(fx_map(rules), currency)
+        base = value * fx_rate(rules, currency)
         # An amount must stay positive in base currency too (silver's CHECK on amount_base): a tiny
         # positive value times a rate below 1 can underflow to 0.
         too_low = (value <= 0) | (base <= 0) if f.kind == "amount" else value < 0
@@ -138,6 +138,11 @@ def field_checks(f: Field, raw: Column, value: Column, rules: Rules, currency: C
 
 def fx_map(rules: Rules) -> Column:
     return F.create_map(*[F.lit(x) for kv in rules.fx_rates.items() for x in kv])
+
+
+def fx_rate(rules: Rules, currency: Column) -> Column:
+    """Units of base currency per unit of ``currency`` (null: no rate in ingest.fx_rates)."""
+    return F.element_at(fx_map(rules), currency)
 
 
 def first_failure(checks: list[Check]) -> Column:
@@ -176,7 +181,7 @@ def with_row_checks(
         parent_currency_checks.append(
             Check(
                 "UNKNOWN_CODE",
-                currency_col.isNotNull() & F.element_at(fx_map(rules), currency_col).isNull(),
+                currency_col.isNotNull() & fx_rate(rules, currency_col).isNull(),
                 F.concat(F.lit(f"{currency} '"), currency_col, F.lit("' has no rate in ingest.fx_rates")),
             )
         )
