@@ -6,11 +6,11 @@ twice, and a run-independent ``userMetadata`` tag, so the retry finds the commit
 it counts them from those commits, checks duplicates against silver as it was before its own write, and
 decides every row as its first attempt did: with that attempt's clock and its parents as of its bronze
 commit (``first_attempt``). A retry therefore gives the same silver, quarantine and audit as an
-uninterrupted run. Spark actions per batch: bronze write, (Parquet: file list; CSV: header lines), the duplicate
-rules over a few columns of the cached checked batch, one counting aggregation, silver write and
-quarantine write (each skipped when it has no rows), audit write, plus small Delta-log reads for the
-silver and quarantine commit metrics. Each step's seconds are
-in the batch's counts and the run summary (``step_seconds``).
+uninterrupted run. Spark actions per batch: bronze write (the batch's files come from its stream's plan;
+CSV header lines are read on the driver), the duplicate rules over a few columns of the cached checked
+batch, one counting aggregation, silver write and quarantine write (each skipped when it has no rows),
+audit write, plus small Delta-log reads for the silver and quarantine commit metrics. Each step's
+seconds are in the batch's counts and the run summary (``step_seconds``).
 """
 
 from __future__ import annotations
