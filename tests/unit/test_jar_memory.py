@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm_mining.config.runtime import LakeSettings
 from crm_mining.jars import remember_jars, remembered_jars
-from crm_mining.session import warehouse_dir
+from crm_mining.session import local_disk_storage, warehouse_dir
 
 COORDINATE = "io.delta:delta-spark_4.2_2.13:4.4.0"
 
@@ -34,3 +34,17 @@ def test_spark_warehouse_lives_in_the_lake_not_the_working_folder():
     assert warehouse_dir(LakeSettings(root="/data/lake")) == "/data/lake/_spark_warehouse"
     assert warehouse_dir(LakeSettings(root="s3a://bank/lake/")) == "s3a://bank/lake/_spark_warehouse"
     assert warehouse_dir(LakeSettings(mode="catalog", catalog="main")) is None
+
+
+CHECKPOINT_MANAGER = "spark.sql.streaming.checkpointFileManagerClass"
+
+
+def test_only_checkpoints_on_a_local_disk_get_the_file_system_checkpoint_manager():
+    local = local_disk_storage(LakeSettings(root="./lakehouse"))
+    assert local[CHECKPOINT_MANAGER].endswith(".FileSystemBasedCheckpointFileManager")
+    assert local["spark.delta.logStore.file.impl"] == "io.delta.storage.LocalLogStore"
+    assert CHECKPOINT_MANAGER in local_disk_storage(LakeSettings(root="file:///data/lake"))
+    on_s3 = local_disk_storage(LakeSettings(root="/data/lake", checkpoints="s3a://bank/checkpoints"))
+    assert CHECKPOINT_MANAGER not in on_s3  # Spark's own choice for object storage stays
+    assert CHECKPOINT_MANAGER not in local_disk_storage(LakeSettings(root="abfss://lake@bank/crm"))
+    assert on_s3["spark.delta.logStore.file.impl"] == "io.delta.storage.LocalLogStore"  # file: paths only
