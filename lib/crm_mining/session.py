@@ -4,8 +4,8 @@
 - spark-submit: the cluster's master and conf win; only Delta's SQL extension and catalog
   are filled in when the submit did not set them. Jars come from ``--packages``/``--jars``.
 - Local: ``local[*]`` (or ``spark.master``) with Delta's jars, extension and catalog, UI off,
-  few shuffle partitions, UTC session time zone, quiet logs, and a log store and stream checkpoint
-  manager that do not fork a process per file on a local disk.
+  few shuffle partitions, UTC session time zone, quiet logs, and a stream checkpoint manager that does
+  not fork processes on a local disk.
 
 Nothing here runs on import.
 """
@@ -113,11 +113,12 @@ def warehouse_dir(lake: LakeSettings) -> str | None:
 
 
 # Hadoop's local file system forks a process for every readlink and chmod when its native library is
-# missing, as it is from pip's PySpark. Delta's default log store renames through FileContext, which forks
-# four readlinks per commit; Structured Streaming's default checkpoint manager does the same per
-# checkpoint file: 928 of the 1,512 processes the 3,000-customer sample's ingest forked. On a local disk
-# a FileSystem rename is the same POSIX rename, without the forks.
-LOCAL_DISK_LOG_STORE = {"spark.delta.logStore.file.impl": "io.delta.storage.LocalLogStore"}  # file: only
+# missing, as it is from pip's PySpark. Structured Streaming's default checkpoint manager renames through
+# FileContext, which forks readlinks for each checkpoint file: 592 of the 1,512 processes the
+# 3,000-customer sample's ingest forked. The FileSystem manager checks the target the same way just before
+# the same POSIX rename, without the forks. Delta's log store (HDFSLogStore, 336 more) stays: its
+# single-JVM LocalLogStore checks for the commit file before writing its temp file, a window of
+# milliseconds in which two runs on one lake could both commit one version.
 LOCAL_DISK_CHECKPOINTS = {
     "spark.sql.streaming.checkpointFileManagerClass": (
         "org.apache.spark.sql.execution.streaming.checkpointing.FileSystemBasedCheckpointFileManager"
@@ -130,11 +131,9 @@ def on_local_disk(path: str) -> bool:
 
 
 def local_disk_storage(lake: LakeSettings) -> dict[str, str]:
-    """Storage settings that spare a local disk the forks (see above). The log store setting applies to
-    file: paths only; the checkpoint manager serves every scheme, so it is set only when the stream
-    checkpoints are on a local disk."""
-    checkpoints = LOCAL_DISK_CHECKPOINTS if on_local_disk(lake.checkpoint_dir()) else {}
-    return {**LOCAL_DISK_LOG_STORE, **checkpoints}
+    """The fork-free checkpoint manager (see above) when the stream checkpoints are on a local disk; it
+    serves every scheme, so object storage keeps Spark's own choice."""
+    return dict(LOCAL_DISK_CHECKPOINTS) if on_local_disk(lake.checkpoint_dir()) else {}
 
 
 def local_session(
