@@ -2,6 +2,12 @@
 
     .venv/bin/python scripts/bench_scale.py                          # 1M, 10M, 30M
     .venv/bin/python scripts/bench_scale.py --sizes 1M,10M --evals 3
+    .venv/bin/python scripts/bench_scale.py --sizes 30M --workdir /work/bench_scale --resume  # after a stop
+
+A size longer than a working session can be stopped (kill the process group) and continued with
+``--resume``: the lake, the stage marks, Spark's event logs and the RSS samples stay in the size's
+folder; generate is rerun only if it had not finished, and the pipeline resumes its unfinished run at
+the stage that was stopped (``pipeline.resume``), so a stage's seconds are those of its completed attempt.
 
 Each size runs in a fresh process (``--child``): ``generate_lake`` then ``run_pipeline``, every stage
 with the same ``spark.driver_memory`` whatever the size. Recorded per size and stage:
@@ -59,6 +65,12 @@ def parse_args() -> argparse.Namespace:
         "--note", action="append", default=[], help="a line for the results' notes (repeatable)"
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the --out JSON")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a size that was stopped: keep its lake, skip a finished generate, resume the "
+        "pipeline run (pipeline.resume) and keep the earlier processes' RSS samples and event logs",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # size: run the pipeline in this process
     parser.add_argument("--peers", help=argparse.SUPPRESS)  # size: run the peers in this process
     return parser.parse_args()
@@ -105,19 +117,51 @@ def timing_stages(marks: Path) -> None:
 
     def timed(stage):
         def run(spark, config):
-            with marks.open("a") as out:
-                out.write(json.dumps({"stage": stage.name, "start": time.time()}) + "\n")
+            mark(marks, stage.name, "start")
             try:
                 return stage.run(spark, config)
             finally:
-                with marks.open("a") as out:
-                    out.write(json.dumps({"stage": stage.name, "end": time.time()}) + "\n")
+                mark(marks, stage.name, "end")
 
         return dataclasses.replace(stage, run=run)
 
     # generate is timed by the caller; the pipeline's own generate step then only finds the lake there.
     stages = [timed(s) if s.built and s.name != "generate" else s for s in pipeline.pipeline_stages()]
     pipeline.pipeline_stages = lambda: stages
+
+
+# What a child writes in its size's folder; the parent's RSS samples and process list stay beside them.
+CHILD_OUTPUTS = ("lakehouse", "events", "marks.jsonl", "generated.json", "result.json")
+
+
+def generate_finished(folder: Path) -> bool:
+    marks = folder / "marks.jsonl"
+    return marks.exists() and stage_windows(marks).get("generate", (0, float("inf")))[1] != float("inf")
+
+
+def pipeline_started(folder: Path) -> bool:
+    """A timed stage started, so the pipeline's own first stage recorded its run in ops.pipeline_runs."""
+    return any(name != "generate" for name in stage_windows(folder / "marks.jsonl"))
+
+
+def pipeline_finished(folder: Path) -> bool:
+    from crm_mining.stages import pipeline_stages
+
+    last_stage = [s for s in pipeline_stages() if s.built][-1].name
+    return stage_windows(folder / "marks.jsonl").get(last_stage, (0, float("inf")))[1] != float("inf")
+
+
+def last_run_id(spark, lake) -> str:
+    from pyspark.sql import functions as F
+
+    from crm_mining.runs import TABLE
+
+    return lake.read(spark, TABLE).orderBy(F.desc("started_at")).first()["run_id"]
+
+
+def mark(marks: Path, stage: str, event: str) -> None:
+    with marks.open("a") as out:
+        out.write(json.dumps({"stage": stage, event: time.time()}) + "\n")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict:
@@ -132,7 +176,14 @@ def run_child(size: str, args: argparse.Namespace) -> dict:
 
     setup_logging()
     folder = Path(args.workdir) / size
-    shutil.rmtree(folder, ignore_errors=True)
+    resuming = args.resume and generate_finished(folder)
+    if not resuming:  # an unfinished generate is not resumable: start the size again
+        for name in CHILD_OUTPUTS:
+            path = folder / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
     marks = folder / "marks.jsonl"
     config = size_config(size, args, event_dir=folder / "events")
     started = time.time()
@@ -142,19 +193,27 @@ def run_child(size: str, args: argparse.Namespace) -> dict:
         "overrides": overrides(size, args),
         "session_seconds": round(time.time() - started, 1),
     }
-    with marks.open("a") as out:
-        out.write(json.dumps({"stage": "generate", "start": time.time()}) + "\n")
-    generated = generate_lake(spark, config)
-    with marks.open("a") as out:
-        out.write(json.dumps({"stage": "generate", "end": time.time()}) + "\n")
-    result["transactions"] = generated.get("rows", {}).get("transactions")
-    result["customers"] = config.generate.customers
+    generated_file = folder / "generated.json"
+    if not resuming:
+        mark(marks, "generate", "start")
+        rows = generate_lake(spark, config).get("rows", {})
+        mark(marks, "generate", "end")
+        generated_file.write_text(
+            json.dumps({"transactions": rows.get("transactions"), "customers": config.generate.customers})
+        )
+    result |= json.loads(generated_file.read_text())
+    if resuming and pipeline_started(folder):
+        config = dataclasses.replace(config, pipeline=dataclasses.replace(config.pipeline, resume=True))
     timing_stages(marks)
     error, run_id = None, None
     try:
-        run_id = run_pipeline(spark, config)["run_id"]
+        if resuming and pipeline_finished(folder):  # stopped after the pipeline, in its peers
+            run_id = last_run_id(spark, Lake(config))
+        else:
+            run_id = run_pipeline(spark, config)["run_id"]
     except Exception as exc:  # the stage rows say which stage failed; the result file keeps the message
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        run_id = last_run_id(spark, Lake(config))  # the stages that finished before the failure
     result["pipeline_error"] = error
     rows = stage_rows(spark, Lake(config), run_id).where(F.col("stage") != RUN_ROW) if run_id else None
     result["stages"] = (
@@ -203,30 +262,42 @@ def is_jvm(pid: int) -> bool:
 
 
 class RssSampler(threading.Thread):
-    """Samples, once a second, the RSS of a Python process and of the JVM(s) below it."""
+    """Samples, once a second, the RSS of a Python process and of the JVM(s) below it.
 
-    def __init__(self, pid: int):
+    Each sample is appended to ``log`` as well, so that a size resumed in a later process keeps the
+    samples of the processes before it."""
+
+    def __init__(self, pid: int, log: Path):
         super().__init__(daemon=True)
-        self.pid, self.samples, self.stop = pid, [], threading.Event()
+        self.pid, self.log, self.stop = pid, log, threading.Event()
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            tree, stack, jvm = children_of(), [self.pid], 0
-            while stack:
-                for child in tree.get(stack.pop(), []):
-                    stack.append(child)
-                    jvm += rss_bytes(child) if is_jvm(child) else 0
-            self.samples.append((time.time(), rss_bytes(self.pid), jvm))
-            self.stop.wait(1.0)
+        with self.log.open("a") as out:
+            while not self.stop.is_set():
+                tree, stack, jvm = children_of(), [self.pid], 0
+                while stack:
+                    for child in tree.get(stack.pop(), []):
+                        stack.append(child)
+                        jvm += rss_bytes(child) if is_jvm(child) else 0
+                out.write(json.dumps([time.time(), rss_bytes(self.pid), jvm]) + "\n")
+                out.flush()
+                self.stop.wait(1.0)
+
+
+def rss_samples(log: Path) -> list[tuple[float, int, int]]:
+    if not log.exists():
+        return []
+    return [tuple(json.loads(line)) for line in log.read_text().splitlines() if line.endswith("]")]
 
 
 def stage_windows(marks: Path) -> dict[str, tuple[float, float]]:
     windows: dict[str, list[float]] = {}
     for line in marks.read_text().splitlines():
-        mark = json.loads(line)
-        window = windows.setdefault(mark["stage"], [mark.get("start", 0.0), float("inf")])
-        if "end" in mark:
-            window[1] = mark["end"]
+        event = json.loads(line)
+        if "start" in event:  # a stage started again after a resume: its stopped attempt is not counted
+            windows[event["stage"]] = [event["start"], float("inf")]
+        elif event["stage"] in windows:
+            windows[event["stage"]][1] = event["end"]
     return {name: (w[0], w[1]) for name, w in windows.items()}
 
 
@@ -279,39 +350,69 @@ def spill_per_stage(event_dir: Path, windows) -> dict[str, dict[str, int]]:
 
 def run_size(size: str, args: argparse.Namespace) -> dict:
     folder = Path(args.workdir) / size
+    history_file = folder / "processes.json"  # each process that ran this size: start, load, wall
+    history = json.loads(history_file.read_text()) if args.resume and history_file.exists() else []
+    if not args.resume:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     command = [sys.executable, __file__, "--child", size, *forwarded(args)]
     started = time.time()
     child = subprocess.Popen(command)
-    sampler = RssSampler(child.pid)
+    sampler = RssSampler(child.pid, folder / "rss.jsonl")
     sampler.start()
+    history.append({"started": started, "load_avg_at_start": load})
+    history_file.write_text(json.dumps(history))
     code = child.wait()
     sampler.stop.set()
     sampler.join()
+    history[-1]["wall_seconds"] = round(time.time() - started, 1)
+    history_file.write_text(json.dumps(history))
     out = folder / "result.json"
     result = (
         json.loads(out.read_text()) if out.exists() else {"size": size, "stages": [], "transactions": None}
     )
     result["child_exit_code"] = code
-    result["load_avg_at_start"] = load
-    result["process_wall_seconds"] = round(time.time() - started, 1)
+    result["load_avg_at_start"] = history[0]["load_avg_at_start"]
+    samples = rss_samples(folder / "rss.jsonl")
+    result["processes"] = walls_of_stopped(history, samples)
+    result["process_wall_seconds"] = round(sum(p["wall_seconds"] for p in result["processes"]), 1)
     marks = folder / "marks.jsonl"
     windows = stage_windows(marks) if marks.exists() else {}  # none when the child failed to start
     start, end = windows.get("generate", (0.0, 0.0))
     result["generate_seconds"] = round(end - start, 1) if end != float("inf") else None
     events = folder / "events"
-    rss = peak_rss(sampler.samples, windows)
-    spill = spill_per_stage(events, windows) if events.exists() else {}
-    result["peak_rss"] = rss
-    result["spill"] = spill
-    result["peak_rss_whole_run_mib"] = round(max(((p + j) / MEBI for _, p, j in sampler.samples), default=0))
+    result["peak_rss"] = peak_rss(samples, windows)
+    result["spill"] = spill_per_stage(events, windows) if events.exists() else {}
+    result["peak_rss_whole_run_mib"] = round(max(((p + j) / MEBI for _, p, j in samples), default=0))
     if code == 0:
         result["peers"] = run_peers_process(size, args)
     return result
 
 
+def walls_of_stopped(history: list[dict], samples) -> list[dict]:
+    """A process stopped with its parent never recorded its wall time: it ran until its last RSS sample."""
+    ends = [p["started"] for p in history[1:]] + [float("inf")]
+    filled = []
+    for process, next_start in zip(history, ends, strict=True):
+        last = max(
+            (t for t, _, _ in samples if process["started"] <= t < next_start), default=process["started"]
+        )
+        filled.append({"wall_seconds": round(last - process["started"], 1), **process})
+    return filled
+
+
 def forwarded(args: argparse.Namespace) -> list[str]:
-    return ["--workdir", args.workdir, "--evals", str(args.evals), "--driver-memory", args.driver_memory]
+    resume = ["--resume"] if args.resume else []
+    return [
+        "--workdir",
+        args.workdir,
+        "--evals",
+        str(args.evals),
+        "--driver-memory",
+        args.driver_memory,
+        *resume,
+    ]
 
 
 def run_peers_process(size: str, args: argparse.Namespace) -> dict:
