@@ -25,6 +25,7 @@ from crm_mining.lifecycle.transitions import overall_transitions, stage_transiti
 from crm_mining.lifecycle.value import customer_value
 from crm_mining.lifecycle.value.alive import p_alive_by_snapshot
 from crm_mining.lifecycle.value.backtest import choose_method, value_backtest
+from crm_mining.lifecycle.value.gbt import history_shortfall
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def write_backtests(spark: SparkSession, lake: Lake, config: Config, transaction
 
 
 def chosen_method(
-    spark: SparkSession, lake: Lake, config: Config, backtests: dict
+    spark: SparkSession, lake: Lake, config: Config, backtests: dict, as_of: dt.date
 ) -> tuple[str, float | None, str]:
     """(method, penalizer or None for value.penalizer, why) for ``value.method``; auto reads gold.value_backtest."""
     if config.value.method != "auto":
@@ -140,15 +141,25 @@ def chosen_method(
         return "bgnbd", None, "auto without a value backtest: the reference method"
     # Rows per method x penalizer x target x group: bounded by config, not by customers.
     rows = lake.read(spark, "gold.value_backtest").collect()
-    method, penalizer = choose_method(rows, config.backtest.auto_target)
-    return method, penalizer, f"auto: lowest backtest {config.backtest.auto_target} MAE"
+    target = config.backtest.auto_target
+    method, penalizer = choose_method(rows, target)
+    short = history_shortfall(
+        as_of,
+        config.value.horizon_months,
+        dt.date.fromisoformat(backtests["cutoff"]),
+        config.backtest.horizon_months,
+    )
+    if method == "gbt" and short:
+        method, penalizer = choose_method(rows, target, methods=("bgnbd",))
+        return method, penalizer, f"auto: gbt had the lowest backtest {target} MAE, but {short}"
+    return method, penalizer, f"auto: lowest backtest {target} MAE"
 
 
 def write_customer_value(
     spark: SparkSession, lake: Lake, config: Config, transactions, as_of: dt.date, backtests: dict
 ) -> dict:
     """gold.customer_value as of ``as_of`` from the configured transactions; returns the fit summary."""
-    method, penalizer, why = chosen_method(spark, lake, config, backtests)
+    method, penalizer, why = chosen_method(spark, lake, config, backtests, as_of)
     values, params = customer_value(
         transactions, as_of, config.value, method, penalizer, profiles(spark, lake)
     )

@@ -174,10 +174,16 @@ def value_backtest(
     return backtest_metrics(scored, cutoff, months), skipped
 
 
-def choose_method(rows: list[Row], target: str) -> tuple[str, float]:
-    """(method, penalizer) with the lowest overall MAE of ``target`` among gold.value_backtest ``rows``
-    (ties: the earlier method name, then the smaller penalizer)."""
-    overall = [r for r in rows if r.target == target and r.frequency_group == "all" and r.mae is not None]
+def choose_method(
+    rows: list[Row], target: str, methods: tuple[str, ...] = ("bgnbd", "gbt")
+) -> tuple[str, float]:
+    """(method, penalizer) with the lowest overall MAE of ``target`` among gold.value_backtest ``rows`` of
+    ``methods`` (ties: the earlier method name, then the smaller penalizer)."""
+    overall = [
+        r
+        for r in rows
+        if r.target == target and r.frequency_group == "all" and r.mae is not None and r.method in methods
+    ]
     if not overall:
         raise CrmMiningError(
             f"gold.value_backtest has no overall '{target}' rows to choose value.method from"

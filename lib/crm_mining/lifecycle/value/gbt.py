@@ -70,6 +70,26 @@ def training_cutoff(as_of: dt.date, months: int) -> dt.date:
     return as_of - dt.timedelta(days=DAYS_PER_MONTH * months)
 
 
+def history_shortfall(as_of: dt.date, months: int, backtest_cutoff: dt.date, backtest_months: int) -> str:
+    """Why gbt's backtest does not vouch for it at ``as_of`` over ``months``, or "" if it does.
+
+    The backtest trained gbt at ``backtest_cutoff`` - ``backtest_months``; applied over ``months`` it
+    trains at ``as_of`` - ``months``. An earlier training cut-off sees less of the customers' history
+    than the backtest did (on a one-year book a 12-month horizon trains on its first days), so the
+    backtest's verdict does not carry over."""
+    trains_at, validated_at = (
+        training_cutoff(as_of, months),
+        training_cutoff(backtest_cutoff, backtest_months),
+    )
+    if trains_at >= validated_at:
+        return ""
+    longest = (as_of - validated_at).days // DAYS_PER_MONTH
+    return (
+        f"over value.horizon_months={months} it would train at {trains_at}, on less history than at the "
+        f"backtest's training cut-off {validated_at} (value.horizon_months <= {longest} would keep it)"
+    )
+
+
 def with_bases(features: DataFrame) -> DataFrame:
     """``features`` plus base_purchases and base_spend: the BG/NBD predictions (purchases, and purchases x
     Gamma-Gamma spend per purchase) that the learned ratios multiply and that weight them in training."""
