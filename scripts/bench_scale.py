@@ -8,6 +8,8 @@ A size longer than a working session can be stopped (kill the process group) and
 ``--resume``: the lake, the stage marks, Spark's event logs and the RSS samples stay in the size's
 folder; generate is rerun only if it had not finished, and the pipeline resumes its unfinished run at
 the stage that was stopped (``pipeline.resume``), so a stage's seconds are those of its completed attempt.
+Stop between stages once the next stage has started: a stop after a stage's end but before the pipeline
+recorded it repeats the stage on resume (the result then shows both attempts).
 
 Each size runs in a fresh process (``--child``): ``generate_lake`` then ``run_pipeline``, every stage
 with the same ``spark.driver_memory`` whatever the size. Recorded per size and stage:
@@ -290,15 +292,42 @@ def rss_samples(log: Path) -> list[tuple[float, int, int]]:
     return [tuple(json.loads(line)) for line in log.read_text().splitlines() if line.endswith("]")]
 
 
-def stage_windows(marks: Path) -> dict[str, tuple[float, float]]:
-    windows: dict[str, list[float]] = {}
+def stage_attempts(marks: Path) -> dict[str, list[tuple[float, float]]]:
+    """Each stage's (start, end) attempts in order; end is inf for an attempt that was stopped."""
+    attempts: dict[str, list[list[float]]] = {}
     for line in marks.read_text().splitlines():
         event = json.loads(line)
-        if "start" in event:  # a stage started again after a resume: its stopped attempt is not counted
-            windows[event["stage"]] = [event["start"], float("inf")]
-        elif event["stage"] in windows:
-            windows[event["stage"]][1] = event["end"]
-    return {name: (w[0], w[1]) for name, w in windows.items()}
+        if "start" in event:
+            attempts.setdefault(event["stage"], []).append([event["start"], float("inf")])
+        elif event["stage"] in attempts:
+            attempts[event["stage"]][-1][1] = event["end"]
+    return {stage: [(a[0], a[1]) for a in tries] for stage, tries in attempts.items()}
+
+
+def stage_windows(marks: Path) -> dict[str, tuple[float, float]]:
+    """Each stage's last attempt: after a resume, the one the pipeline ran to its record."""
+    return {stage: tries[-1] for stage, tries in stage_attempts(marks).items()}
+
+
+def earlier_attempts(folder: Path, samples) -> dict[str, list[dict]]:
+    """Completed attempts of a stage before its last one. A stop after a stage's end but before the
+    pipeline recorded it makes the resumed run repeat the stage (an idempotent stage then finds little to
+    do), so the attempt that did the work is reported beside the one the pipeline recorded."""
+    found: dict[str, list[dict]] = {}
+    for stage, tries in stage_attempts(folder / "marks.jsonl").items():
+        for start, end in tries[:-1]:
+            if end == float("inf"):
+                continue
+            window = {stage: (start, end)}
+            events = folder / "events"
+            found.setdefault(stage, []).append(
+                {
+                    "seconds": round(end - start, 1),
+                    "peak_rss": peak_rss(samples, window).get(stage, {}),
+                    "spill": spill_per_stage(events, window).get(stage, {}) if events.exists() else {},
+                }
+            )
+    return found
 
 
 def in_window(t: float, windows: dict[str, tuple[float, float]]) -> str | None:
@@ -385,6 +414,7 @@ def run_size(size: str, args: argparse.Namespace) -> dict:
     result["peak_rss"] = peak_rss(samples, windows)
     result["spill"] = spill_per_stage(events, windows) if events.exists() else {}
     result["peak_rss_whole_run_mib"] = round(max(((p + j) / MEBI for _, p, j in samples), default=0))
+    result["earlier_attempts"] = earlier_attempts(folder, samples) if marks.exists() else {}
     if code == 0:
         result["peers"] = run_peers_process(size, args)
     return result
@@ -742,6 +772,16 @@ def size_table(r: dict) -> list[str]:
     total = sum(stage_seconds(r).values())
     rate = f"{txns / total:,.0f}" if total else "-"
     rows.append(f"| **whole pipeline** | **{total:,.0f}** | {rate} | {r['peak_rss_whole_run_mib']:,} | | |")
+    for stage, tries in (r.get("earlier_attempts") or {}).items():
+        for t in tries:
+            rss, spill = t["peak_rss"], t["spill"]
+            rows.append(
+                f"\n{stage}: an earlier attempt completed in {t['seconds']:.1f} s (peak RSS "
+                f"{rss.get('total_mib', 0):,} MiB, spill {mib(spill.get('memory_spill_bytes'))} / "
+                f"{mib(spill.get('disk_spill_bytes'))} MiB, shuffle written {mib(spill.get('shuffle_write_bytes'))} "
+                "MiB) but was stopped before the pipeline recorded it; the resumed run repeated it, and the "
+                "table has the repeat."
+            )
     peers = r.get("peers") or {}
     tail = [
         "",

@@ -72,3 +72,28 @@ def test_rss_samples_survive_in_the_log_and_a_torn_last_line_is_skipped(tmp_path
     log.write_text("[1.0, 2, 3]\n[2.0, 4, 5]\n[3.0, 6")
     assert bench_scale.rss_samples(log) == [(1.0, 2, 3), (2.0, 4, 5)]
     assert bench_scale.rss_samples(tmp_path / "none.jsonl") == []
+
+
+def test_a_completed_attempt_the_pipeline_did_not_record_is_reported_beside_the_repeat(tmp_path):
+    write_marks(
+        tmp_path,
+        ("ingest", "start", 0.0),
+        ("ingest", "end", 400.0),  # stopped here, before the pipeline's record: resume repeats ingest
+        ("ingest", "start", 1000.0),
+        ("ingest", "end", 1030.0),
+        ("features", "start", 1031.0),  # a stopped attempt is not a completed one
+        ("features", "start", 2000.0),
+        ("features", "end", 2600.0),
+    )
+    mib = bench_scale.MEBI
+    samples = [(200.0, 100 * mib, 5000 * mib), (1010.0, 100 * mib, 1000 * mib)]
+    assert bench_scale.stage_windows(tmp_path / "marks.jsonl")["ingest"] == (1000.0, 1030.0)
+    assert bench_scale.earlier_attempts(tmp_path, samples) == {
+        "ingest": [
+            {
+                "seconds": 400.0,
+                "peak_rss": {"python_mib": 100, "jvm_mib": 5000, "total_mib": 5100},
+                "spill": {},
+            }
+        ]
+    }
