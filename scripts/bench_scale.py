@@ -632,28 +632,47 @@ def run_peers(size: str, args: argparse.Namespace) -> dict:
 # -- results -------------------------------------------------------------------------------------------
 
 
-def stage_seconds(result: dict) -> dict[str, float]:
+def recorded_seconds(result: dict) -> dict[str, float]:
     seconds = {"generate": result.get("generate_seconds") or 0.0}
     seconds.update({s["stage"]: s["seconds"] or 0.0 for s in result["stages"] if s["stage"] != "generate"})
     return seconds
 
 
+def working_attempts(result: dict) -> dict[str, dict]:
+    """Stages whose earlier completed attempt took longer than the recorded repeat: that attempt did the
+    work (a stage repeated after a resume, e.g. ingest, finds its input already done)."""
+    recorded = recorded_seconds(result)
+    found = {}
+    for stage, tries in (result.get("earlier_attempts") or {}).items():
+        longest = max(tries, key=lambda t: t["seconds"])
+        if longest["seconds"] > recorded.get(stage, 0.0):
+            found[stage] = longest
+    return found
+
+
+def stage_seconds(result: dict) -> dict[str, float]:
+    """Seconds per stage: the pipeline's record, or the earlier attempt that did the work."""
+    working = working_attempts(result)
+    return {s: working[s]["seconds"] if s in working else v for s, v in recorded_seconds(result).items()}
+
+
 def scaling(results: list[dict]) -> list[dict]:
-    """Each pair of sizes 10x apart: the time ratio per stage against the 11x target."""
-    by_size = {r["size"]: r for r in results if r.get("stages")}
+    """Each pair of consecutive sizes that ran: the time ratio per stage, against a target of 1.1x the
+    data ratio (11x for 10x the data)."""
+    ran = sorted((r for r in results if r.get("stages")), key=lambda r: r.get("transactions") or 0)
     pairs = []
-    for small, big in (("1M", "10M"), ("10M", "100M"), ("30M", "100M")):
-        if small in by_size and big in by_size:
-            a, b = stage_seconds(by_size[small]), stage_seconds(by_size[big])
-            data = by_size[big]["transactions"] / by_size[small]["transactions"]
-            pairs.append(
-                {
-                    "from": small,
-                    "to": big,
-                    "data_ratio": round(data, 2),
-                    "time_ratio": {s: round(b[s] / a[s], 2) for s in a if a[s] and s in b},
-                }
-            )
+    for small, big in zip(ran, ran[1:], strict=False):  # consecutive sizes
+        a, b = stage_seconds(small), stage_seconds(big)
+        data = big["transactions"] / small["transactions"]
+        pairs.append(
+            {
+                "from": small["size"],
+                "to": big["size"],
+                "data_ratio": round(data, 2),
+                "target": round(1.1 * data, 2),
+                "time_ratio": {s: round(b[s] / a[s], 2) for s in a if a[s] and s in b},
+            }
+        )
     return pairs
 
 
@@ -727,11 +746,14 @@ def markdown(payload: dict) -> str:
         lines += size_table(r)
     pairs = scaling(results)
     if pairs:
-        lines += ["## 10x the data: time ratio per stage (target <= 11x)", ""]
+        lines += ["## More data: time ratio per stage (target: at most 1.1x the data ratio, 11x for 10x)", ""]
         stages = list(pairs[0]["time_ratio"])
         lines.append(
             "| stage | "
-            + " | ".join(f"{p['from']} -> {p['to']} ({p['data_ratio']}x data)" for p in pairs)
+            + " | ".join(
+                f"{p['from']} -> {p['to']} ({p['data_ratio']}x data, target {1.1 * p['data_ratio']:.1f}x)"
+                for p in pairs
+            )
             + " |"
         )
         lines.append("|---|" + "---:|" * len(pairs))
@@ -761,8 +783,11 @@ def size_table(r: dict) -> list[str]:
         "|---|---:|---:|---:|---|---:|",
     ]
     rows = []
+    working = working_attempts(r)
     for stage, seconds in stage_seconds(r).items():
         rss, spill = r["peak_rss"].get(stage, {}), r["spill"].get(stage, {})
+        if stage in working:
+            rss, spill = working[stage]["peak_rss"], working[stage]["spill"]
         rate = f"{txns / seconds:,.0f}" if seconds else "-"
         rows.append(
             f"| {stage} | {seconds:.1f} | {rate} | {rss.get('total_mib', 0):,} ({rss.get('jvm_mib', 0):,}) | "
@@ -772,16 +797,12 @@ def size_table(r: dict) -> list[str]:
     total = sum(stage_seconds(r).values())
     rate = f"{txns / total:,.0f}" if total else "-"
     rows.append(f"| **whole pipeline** | **{total:,.0f}** | {rate} | {r['peak_rss_whole_run_mib']:,} | | |")
-    for stage, tries in (r.get("earlier_attempts") or {}).items():
-        for t in tries:
-            rss, spill = t["peak_rss"], t["spill"]
-            rows.append(
-                f"\n{stage}: an earlier attempt completed in {t['seconds']:.1f} s (peak RSS "
-                f"{rss.get('total_mib', 0):,} MiB, spill {mib(spill.get('memory_spill_bytes'))} / "
-                f"{mib(spill.get('disk_spill_bytes'))} MiB, shuffle written {mib(spill.get('shuffle_write_bytes'))} "
-                "MiB) but was stopped before the pipeline recorded it; the resumed run repeated it, and the "
-                "table has the repeat."
-            )
+    recorded = recorded_seconds(r)
+    for stage in working:
+        rows.append(
+            f"\n{stage}: the row is the attempt that did the work; it was stopped after its end but before "
+            f"the pipeline recorded it, and the resumed run repeated it in {recorded[stage]:.1f} s."
+        )
     peers = r.get("peers") or {}
     tail = [
         "",
