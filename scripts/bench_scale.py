@@ -691,7 +691,7 @@ def projection(results: list[dict]) -> dict:
     lines = {
         s: ((b[s] - a[s]) / rows, a[s] - (b[s] - a[s]) / rows * small["transactions"]) for s in a if s in b
     }
-    missing = [name for name, n in SIZES.items() if n > big["transactions"]]
+    missing = [name for name, n in SIZES.items() if n > big["transactions"] and name != big["size"]]
     projected = {
         name: {s: round(max(fixed + per_row * SIZES[name], b[s]), 1) for s, (per_row, fixed) in lines.items()}
         for name in missing
