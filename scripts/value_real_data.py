@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> dict:
     from crm_mining.stages import stage
     from crm_mining.tables import Lake
 
+    load = os.getloadavg()
     folder = Path(args.workdir) / args.data
     source = folder / "transactions.parquet"
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> dict:
         "last": str(frame["txn_ts"].max()),
         "overrides": overrides,
         "seconds": seconds,
-        "load_avg_at_start": os.getloadavg(),
+        "load_avg_at_start": load,
         "value_method": summaries["lifecycle"].get("value", {}),
         "backtest_skipped": summaries["lifecycle"].get("backtest", {}).get("skipped"),
         "value_backtest": [r.asDict() for r in value.orderBy("target", "method", "penalizer").collect()],
@@ -159,13 +160,10 @@ def markdown(result: dict) -> str:
             f"{r['predicted_total']:,.0f} | {r['mae']:.3f} | {r['rmse']:.3f} | {r['correlation']:.3f} | "
             f"{r['total_bias']:+.1%} |"
         )
-    lines += (
-        ["", "| " + " | ".join(result["lifecycle_backtest"][0]) + " |"]
-        if result["lifecycle_backtest"]
-        else []
-    )
-    lines += ["|" + "---|" * len(result["lifecycle_backtest"][0])] if result["lifecycle_backtest"] else []
-    for r in result["lifecycle_backtest"]:
+    stages = result["lifecycle_backtest"]
+    if stages:
+        lines += ["", "| " + " | ".join(stages[0]) + " |", "|" + "---|" * len(stages[0])]
+    for r in stages:
         lines.append(
             "| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.values()) + " |"
         )
