@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
@@ -119,17 +120,11 @@ def timed(name: str, started: float) -> float:
     return now
 
 
-def land_text(
-    records: DataFrame,
-    files: DataFrame,
-    spec: SourceSpec,
-    settings: GenerateSettings,
-    fs: LandingFs,
-    root: str,
-    partitions: int,
-    forced: list[str],
-) -> Landed:
-    """Inject faults into ``records`` (typed columns + file) and write the source as CSV or JSON lines."""
+def text_lines(
+    records: DataFrame, files: DataFrame, spec: SourceSpec, settings: GenerateSettings, forced: list[str]
+) -> tuple[DataFrame, Landed]:
+    """Inject faults into ``records`` (typed columns + file); the source's text lines (file, order, line)
+    as CSV or JSON lines, and what it lands (its files are filled in once the lines are written)."""
     good, bad, truth, cached = inject(records, spec, settings.seed, settings.bad_record_rate, forced)
     lines = (
         serialise(good, spec)
@@ -138,8 +133,7 @@ def land_text(
     )
     if spec.kind == "csv":
         lines = lines.unionByName(header_rows(files, spec))
-    written = write_text_files(lines, fs, root, f"{root}/_staging_{spec.name}_{spec.kind}", partitions)
-    return Landed(written, truth, cached, good)
+    return lines, Landed([], truth, cached, good)
 
 
 def land_parquet(
@@ -170,7 +164,7 @@ def products_frame(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame(rows, ", ".join(f"{c} string" for c in source("products").columns))
 
 
-def land_products(spark: SparkSession, fs: LandingFs, root: str) -> list[str]:
+def products_lines(spark: SparkSession) -> DataFrame:
     products = products_frame(spark)
     header = ",".join(source("products").columns)
     lines = products.select(
@@ -181,7 +175,7 @@ def land_products(spark: SparkSession, fs: LandingFs, root: str) -> list[str]:
     header_df = spark.createDataFrame(
         [("products/products.csv", 0, header)], "file string, order int, line string"
     )
-    return write_text_files(lines.unionByName(header_df), fs, root, f"{root}/_staging_products", 1)
+    return lines.unionByName(header_df)
 
 
 def source_records(
@@ -273,13 +267,26 @@ def land_all(
         {name: (records, SPECS[name]) for name, (records, _, _) in sources.items()}, settings.seed
     )
     out: dict[str, Landed] = {}
+    # Every CSV and JSON source goes out in one write (one plan, one job, one pass of renames): a
+    # write per source cost each its planning and job latency, which dominate a small lake.
+    texts, text_tasks = [products_lines(spark)], 1
     for name, (records, files, partitions) in sources.items():
         started = time.monotonic()
         spec = SPECS[name]
         if spec.kind == "parquet":
             out[name] = land_parquet(records, spec, settings, fs, root, partitions, forced[name])
+            timed(name, started)
         else:
-            out[name] = land_text(records, files, spec, settings, fs, root, partitions, forced[name])
-        timed(name, started)
-    land_products(spark, fs, root)
+            lines, out[name] = text_lines(records, files, spec, settings, forced[name])
+            texts.append(lines)
+            text_tasks += partitions
+    started = time.monotonic()
+    written = write_text_files(
+        reduce(DataFrame.unionByName, texts), fs, root, f"{root}/_staging_text", text_tasks
+    )
+    for name, landed in out.items():
+        if SPECS[name].kind != "parquet":
+            folder = stream(name)[1].folder + "/"
+            landed.files.extend(f for f in written if f.startswith(folder))
+    timed("CSV and JSON sources", started)
     return out
