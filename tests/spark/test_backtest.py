@@ -149,7 +149,8 @@ def fixed_lifetime_history(customers: int) -> list[tuple]:
 
 
 def small_backtest_config(*extra: str):
-    """A 2-month backtest at one penalizer with small trees, for a few hundred crafted customers."""
+    """A 2-month backtest at one penalizer with few small trees, for a few hundred crafted customers; with
+    every tree shrunk, 10 trees at 0.3 reach 97% of a signal (at the default 0.1, 65%)."""
     return load_config(
         overrides=[
             "backtest.horizon_months=2",
@@ -157,6 +158,7 @@ def small_backtest_config(*extra: str):
             "backtest.penalizers=[0.0]",
             "value.gbt_min_instances_per_node=5",
             "value.gbt_max_iter=10",
+            "value.gbt_step_size=0.3",
             "value.gbt_max_depth=3",
             *extra,
         ]

@@ -1,4 +1,5 @@
-"""The learned value method: MLlib gradient-boosted trees that correct the BG/NBD prediction.
+"""The learned value method: gradient-boosted MLlib trees that correct the BG/NBD prediction (boosted
+as in ``boosting``: every tree shrunk, unlike GBTRegressor's full-weight first tree).
 
 Trained on an earlier cut-off: features as of ``as_of`` - H months (``history.HISTORY_FEATURES``, the
 BG/NBD prediction and P(alive) fitted at that cut-off, and, where ``gold.customer_features`` exists, the
@@ -19,15 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from pyspark.ml import Pipeline, PipelineModel
+from pyspark.ml import PipelineModel
 from pyspark.ml.feature import VectorAssembler
-from pyspark.ml.regression import GBTRegressor
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from pyspark.sql.types import BooleanType, NumericType
 
 from crm_mining.config.lifecycle import ValueSettings
 from crm_mining.layout import in_canonical_layout
+from crm_mining.lifecycle.value.boosting import boosted_trees
 from crm_mining.lifecycle.value.history import (
     DAYS_PER_MONTH,
     HISTORY_FEATURES,
@@ -42,27 +43,6 @@ MIN_BASE_PURCHASES = 0.5
 MIN_WEIGHT = 1e-6
 log = logging.getLogger(__name__)
 NO_PROFILE = -1.0  # a customer without a row at the profile snapshot, or a null value there
-
-
-def gbt_pipeline(target: str, features: list[str], settings: ValueSettings) -> Pipeline:
-    """VectorAssembler over ``features`` + GBTRegressor of ``<target>_ratio`` weighted by ``base_<target>``
-    (prediction column ``<target>_ratio_predicted``)."""
-    return Pipeline(
-        stages=[
-            VectorAssembler(inputCols=features, outputCol="features", handleInvalid="keep"),
-            GBTRegressor(
-                featuresCol="features",
-                labelCol=f"{target}_ratio",
-                weightCol=f"base_{target}",
-                predictionCol=f"{target}_ratio_predicted",
-                maxDepth=settings.gbt_max_depth,
-                maxIter=settings.gbt_max_iter,
-                stepSize=settings.gbt_step_size,
-                minInstancesPerNode=settings.gbt_min_instances_per_node,
-                seed=settings.seed,
-            ),
-        ]
-    )
 
 
 def training_cutoff(as_of: dt.date, months: int) -> dt.date:
@@ -115,8 +95,26 @@ def with_ratio_labels(training: DataFrame) -> DataFrame:
 
 
 def fit_gbt(training: DataFrame, features: list[str], settings: ValueSettings) -> dict[str, PipelineModel]:
-    """One fitted pipeline per target (purchases, spend) from rows with ``features``, bases and ratios."""
-    return {target: gbt_pipeline(target, features, settings).fit(training) for target in TARGETS}
+    """One fitted pipeline per target (purchases, spend) from rows with ``features``, bases and ratios:
+    VectorAssembler + boosted trees of ``<target>_ratio`` weighted by ``base_<target>`` (prediction column
+    ``<target>_ratio_predicted``)."""
+    assembler = VectorAssembler(inputCols=features, outputCol="features", handleInvalid="keep")
+    assembled = assembler.transform(training).cache()  # every boosting iteration reads it
+    models = {}
+    for target in TARGETS:
+        trees = boosted_trees(
+            assembled,
+            label=f"{target}_ratio",
+            weight=f"base_{target}",
+            max_depth=settings.gbt_max_depth,
+            iterations=settings.gbt_max_iter,
+            step=settings.gbt_step_size,
+            min_instances_per_node=settings.gbt_min_instances_per_node,
+            seed=settings.seed,
+        )
+        models[target] = PipelineModel([assembler, trees.setPredictionCol(f"{target}_ratio_predicted")])
+    assembled.unpersist()
+    return models
 
 
 def with_gbt_predictions(features: DataFrame, models: dict[str, PipelineModel]) -> DataFrame:
