@@ -104,7 +104,8 @@ class ValueSettings:
     max_fit_customers: int = field(default=200_000, metadata={"min": 100})
     # Seed of the fit sample (used only above max_fit_customers) and of the gbt method.
     seed: int = 7
-    # gbt method: depth, trees, learning rate and smallest leaf of each GBTRegressor (purchases, spend).
+    # gbt method: depth, trees, learning rate (every tree shrunk by it) and smallest leaf of the boosted trees
+    # (one model for purchases, one for spend).
     gbt_max_depth: int = field(default=4, metadata={"min": 1, "max": 12})
     gbt_max_iter: int = field(default=40, metadata={"min": 1, "max": 500})
     gbt_step_size: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
@@ -145,6 +146,9 @@ class BacktestSettings:
     include_gbt: bool = True
     # value.method auto picks the lowest MAE of this target (overall, all customers).
     auto_target: Literal["purchases", "spend"] = "purchases"
+    # auto keeps gbt only if its backtest total bias of auto_target (predicted / actual - 1) is within
+    # this share either way; else the best BG/NBD row (a lower MAE bought with a biased total misstates value).
+    auto_max_bias: float = field(default=0.05, metadata={"min": 0.0})
 
     def validate(self, path: str) -> None:
         if self.horizon_months > self.offset_months:

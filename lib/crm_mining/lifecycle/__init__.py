@@ -24,7 +24,7 @@ from crm_mining.lifecycle.stages import FEATURE_COLUMNS, with_lifecycle_stage
 from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
 from crm_mining.lifecycle.value import customer_value
 from crm_mining.lifecycle.value.alive import p_alive_by_snapshot
-from crm_mining.lifecycle.value.backtest import choose_method, value_backtest
+from crm_mining.lifecycle.value.backtest import bias_shortfall, choose_method, value_backtest
 from crm_mining.lifecycle.value.gbt import history_shortfall
 from crm_mining.tables import Lake
 
@@ -143,13 +143,15 @@ def chosen_method(
     rows = lake.read(spark, "gold.value_backtest").collect()
     target = config.backtest.auto_target
     method, penalizer = choose_method(rows, target)
+    if method != "gbt":
+        return method, penalizer, f"auto: lowest backtest {target} MAE"
     short = history_shortfall(
         as_of,
         config.value.horizon_months,
         dt.date.fromisoformat(backtests["cutoff"]),
         config.backtest.horizon_months,
-    )
-    if method == "gbt" and short:
+    ) or bias_shortfall(rows, target, method, penalizer, config.backtest.auto_max_bias)
+    if short:
         method, penalizer = choose_method(rows, target, methods=("bgnbd",))
         return method, penalizer, f"auto: gbt had the lowest backtest {target} MAE, but {short}"
     return method, penalizer, f"auto: lowest backtest {target} MAE"

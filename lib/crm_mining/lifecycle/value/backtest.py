@@ -190,3 +190,19 @@ def choose_method(
         )
     best = min(overall, key=lambda r: (r.mae, r.method, r.penalizer))
     return best.method, best.penalizer
+
+
+def bias_shortfall(rows: list[Row], target: str, method: str, penalizer: float, max_bias: float) -> str:
+    """Why ``method`` at ``penalizer`` should not be applied for its backtest total bias of ``target``
+    (beyond ``max_bias`` either way), or "" if it may."""
+    bias = next(
+        r.total_bias
+        for r in rows
+        if (r.method, r.penalizer, r.target, r.frequency_group) == (method, penalizer, target, "all")
+    )
+    if bias is None or abs(bias) <= max_bias:
+        return ""
+    return (
+        f"its backtest total {target} is {bias:+.1%} off what happened, beyond "
+        f"backtest.auto_max_bias={max_bias:g}"
+    )
