@@ -24,8 +24,7 @@ from crm_mining.lifecycle.stages import FEATURE_COLUMNS, with_lifecycle_stage
 from crm_mining.lifecycle.transitions import overall_transitions, stage_transitions
 from crm_mining.lifecycle.value import customer_value
 from crm_mining.lifecycle.value.alive import p_alive_by_snapshot
-from crm_mining.lifecycle.value.backtest import bias_shortfall, choose_method, value_backtest
-from crm_mining.lifecycle.value.gbt import history_shortfall
+from crm_mining.lifecycle.value.backtest import method_choice, value_backtest
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -130,31 +129,19 @@ def write_backtests(spark: SparkSession, lake: Lake, config: Config, transaction
 def chosen_method(
     spark: SparkSession, lake: Lake, config: Config, backtests: dict, as_of: dt.date
 ) -> tuple[str, float | None, str]:
-    """(method, penalizer or None for value.penalizer, why) for ``value.method``; auto reads gold.value_backtest."""
-    if config.value.method != "auto":
-        return config.value.method, None, "value.method"
-    if (
-        not backtests
-        or "gold.value_backtest" in backtests.get("skipped", {})
-        or not lake.exists(spark, "gold.value_backtest")
-    ):
-        return "bgnbd", None, "auto without a value backtest: the reference method"
+    """(method, penalizer or None for value.penalizer, why) for ``value.method``: see ``method_choice``."""
+    has_backtest = (
+        backtests
+        and "gold.value_backtest" not in backtests.get("skipped", {})
+        and lake.exists(spark, "gold.value_backtest")
+    )
     # Rows per method x penalizer x target x group: bounded by config, not by customers.
-    rows = lake.read(spark, "gold.value_backtest").collect()
-    target = config.backtest.auto_target
-    method, penalizer = choose_method(rows, target)
-    if method != "gbt":
-        return method, penalizer, f"auto: lowest backtest {target} MAE"
-    short = history_shortfall(
-        as_of,
-        config.value.horizon_months,
-        dt.date.fromisoformat(backtests["cutoff"]),
-        config.backtest.horizon_months,
-    ) or bias_shortfall(rows, target, method, penalizer, config.backtest.auto_max_bias)
-    if short:
-        method, penalizer = choose_method(rows, target, methods=("bgnbd",))
-        return method, penalizer, f"auto: gbt had the lowest backtest {target} MAE, but {short}"
-    return method, penalizer, f"auto: lowest backtest {target} MAE"
+    rows = lake.read(spark, "gold.value_backtest").collect() if has_backtest else None
+    cutoff = dt.date.fromisoformat(backtests["cutoff"]) if has_backtest else None
+    method, penalizer, why = method_choice(config.value, config.backtest, rows, cutoff, as_of)
+    if why.startswith("value.method, although"):
+        log.warning("customer value: %s", why)
+    return method, penalizer, why
 
 
 def write_customer_value(

@@ -17,7 +17,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from crm_mining import CrmMiningError
 from crm_mining.config.lifecycle import BacktestSettings, ValueSettings
 from crm_mining.lifecycle.value import bgnbd_feature_adder, bgnbd_scores
-from crm_mining.lifecycle.value.gbt import learned_predictions
+from crm_mining.lifecycle.value.gbt import history_shortfall, learned_predictions
 from crm_mining.lifecycle.value.history import with_outcomes
 from crm_mining.lifecycle.value.summaries import purchase_summaries
 
@@ -206,3 +206,43 @@ def bias_shortfall(rows: list[Row], target: str, method: str, penalizer: float, 
         f"its backtest total {target} is {bias:+.1%} off what happened, beyond "
         f"backtest.auto_max_bias={max_bias:g}"
     )
+
+
+def method_choice(
+    value: ValueSettings,
+    backtest: BacktestSettings,
+    rows: list[Row] | None,
+    cutoff: dt.date | None,
+    as_of: dt.date,
+) -> tuple[str, float | None, str]:
+    """(method, penalizer or None for value.penalizer, why) for ``value.method`` at ``as_of``, from the
+    gold.value_backtest ``rows`` at ``cutoff`` (None: no backtest).
+
+    auto takes the lowest MAE of ``backtest.auto_target``, and applies gbt only where the backtest vouches
+    for it (trained on at least the backtest's history, total bias within ``backtest.auto_max_bias``);
+    else the best BG/NBD row. An explicit gbt is applied as configured, and ``why`` says what the backtest
+    does not vouch for."""
+    target = backtest.auto_target
+
+    def gbt_shortfall() -> str:
+        if rows is None or cutoff is None:
+            return ""
+        short = history_shortfall(as_of, value.horizon_months, cutoff, backtest.horizon_months)
+        gbt = next(
+            (r for r in rows if (r.method, r.target, r.frequency_group) == ("gbt", target, "all")), None
+        )
+        if short or gbt is None:
+            return short
+        return bias_shortfall(rows, target, "gbt", gbt.penalizer, backtest.auto_max_bias)
+
+    if value.method != "auto":
+        short = gbt_shortfall() if value.method == "gbt" else ""
+        return value.method, None, f"value.method, although {short}" if short else "value.method"
+    if rows is None:
+        return "bgnbd", None, "auto without a value backtest: the reference method"
+    method, penalizer = choose_method(rows, target)
+    short = gbt_shortfall() if method == "gbt" else ""
+    if short:
+        method, penalizer = choose_method(rows, target, methods=("bgnbd",))
+        return method, penalizer, f"auto: gbt had the lowest backtest {target} MAE, but {short}"
+    return method, penalizer, f"auto: lowest backtest {target} MAE"
