@@ -76,7 +76,7 @@ def test_outcomes_count_purchase_days_in_the_window_after_the_cutoff(spark):
     assertDataFrameEqual(got, spark.createDataFrame([("A", 2.0, 35.0)], got.schema))
 
 
-def test_stage_backtest_per_stage_activity_past_and_churn(spark):
+def test_stage_backtest_per_stage_activity_past_baseline_and_churn(spark):
     stages = spark.createDataFrame(
         [
             ("A", CUT, "maturity"),
@@ -89,16 +89,21 @@ def test_stage_backtest_per_stage_activity_past_and_churn(spark):
     )
     txns = spark.createDataFrame(
         [
+            ("A", day(-240), 3.0, "DEBIT"),  # on the 2-month baseline window's start: before it
+            ("A", day(-180), 7.0, "DEBIT"),  # its last day (6 months of trend lookback before the cut)
             ("A", day(-10), 10.0, "DEBIT"),
             ("A", day(10), 10.0, "DEBIT"),
             ("A", day(20), 30.0, "DEBIT"),
+            ("B", day(-181), 4.0, "DEBIT"),
+            ("B", day(-181), 9.0, "CREDIT"),  # money in: not spend
             ("B", day(-40), 20.0, "DEBIT"),
             ("B", day(40), 20.0, "DEBIT"),
+            ("C", day(-179), 6.0, "DEBIT"),  # first purchase after the baseline window: no baseline
             ("C", day(-50), 5.0, "DEBIT"),
             ("C", day(-20), 5.0, "DEBIT"),
             ("C", day(-3), 5.0, "DEBIT"),
             ("C", day(30), 8.0, "DEBIT"),
-            ("D", day(-200), 9.0, "DEBIT"),  # before the past window (60 days)
+            ("D", day(-200), 9.0, "DEBIT"),  # before the past window (60 days), in the baseline
         ],
         TXN_SCHEMA,
     )
@@ -108,10 +113,11 @@ def test_stage_backtest_per_stage_activity_past_and_churn(spark):
     )
     got = lifecycle_backtest(stages, txns, labels, CUT, 2)
     expected = [
-        # stage, customers, share/mean purchases/mean spend next, the same past, labelled, churn rate
-        ("maturity", 2, 1.0, 1.5, 30.0, 1.0, 1.0, 15.0, 1, 0.0),
-        ("decline", 1, 1.0, 1.0, 8.0, 1.0, 3.0, 15.0, 1, 1.0),
-        ("dormant", 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1, 1.0),
+        # stage, customers, share/mean purchases/mean spend next, the same past, customers with a
+        # baseline and their mean purchases/spend there, labelled, churn rate
+        ("maturity", 2, 1.0, 1.5, 30.0, 1.0, 1.0, 15.0, 2, 1.0, 5.5, 1, 0.0),
+        ("decline", 1, 1.0, 1.0, 8.0, 1.0, 3.0, 15.0, 0, None, None, 1, 1.0),
+        ("dormant", 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1, 1.0, 9.0, 1, 1.0),
     ]
     rows = [(CUT, 2, *r) for r in expected]
     assertDataFrameEqual(got, spark.createDataFrame(rows, got.schema))

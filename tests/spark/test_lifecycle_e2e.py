@@ -40,20 +40,25 @@ def test_recovered_stages_agree_with_truth(spark, sample_lake):
 
 def test_stage_backtest_orders_the_stages_as_their_actions_assume(spark, sample_lake):
     """gold.lifecycle_backtest: decline and dormant customers buy less in the next months than maturity
-    and build-up ones and churn more; decline customers buy less than in their own past months."""
+    and build-up ones and churn more; decline customers buy less than in their own past months, both the
+    recent ones the rule read and the baseline before them."""
     lake = Lake(sample_lake)
     rows = {r.stage: r for r in lake.read(spark, "gold.lifecycle_backtest").collect()}  # <= 7 stages
     for stage, r in sorted(rows.items()):
         print(
             f"  {stage:12s} n={r.customers:4d} active next {r.share_active_next:.2f} purchases next "
-            f"{r.mean_purchases_next:6.2f} past {r.mean_purchases_past:6.2f} churn {r.churn_rate}"
+            f"{r.mean_purchases_next:6.2f} past {r.mean_purchases_past:6.2f} baseline "
+            f"{r.mean_purchases_baseline} (n={r.baseline_customers}) churn {r.churn_rate}"
         )
     engaged = [rows[s] for s in ("maturity", "build_up") if s in rows]
     assert engaged and "decline" in rows and "dormant" in rows
     for stage in ("decline", "dormant"):
         assert rows[stage].mean_purchases_next < min(r.mean_purchases_next for r in engaged), stage
         assert rows[stage].churn_rate > max(r.churn_rate for r in engaged), stage
-    assert rows["decline"].mean_purchases_next < rows["decline"].mean_purchases_past
+    decline = rows["decline"]
+    assert decline.mean_purchases_next < decline.mean_purchases_past
+    assert decline.baseline_customers >= 0.9 * decline.customers
+    assert decline.mean_purchases_next < decline.mean_purchases_baseline
 
 
 def test_the_learned_value_method_beats_bgnbd_in_the_backtest(spark, sample_lake):

@@ -117,7 +117,8 @@ def write_backtests(spark: SparkSession, lake: Lake, config: Config, transaction
     else:
         labels = lake.read(spark, "gold.labels") if lake.exists(spark, "gold.labels") else None
         rows = lifecycle_backtest(stages, transactions, labels, cutoff, settings.horizon_months)
-        lake.write(rows, "gold.lifecycle_backtest")
+        # mergeSchema: a lake written before the baseline columns existed gains them on the next run.
+        lake.write(rows, "gold.lifecycle_backtest", merge_schema=True)
         # One row per stage: at most 7.
         summary["stages"] = {
             r.stage: {"customers": r.customers, "share_active_next": round(r.share_active_next, 3)}
