@@ -89,7 +89,7 @@ def test_stage_backtest_per_stage_activity_past_baseline_and_churn(spark):
     )
     txns = spark.createDataFrame(
         [
-            ("A", day(-240), 3.0, "DEBIT"),  # on the 2-month baseline window's start: before it
+            ("A", day(-240), 3.0, "DEBIT"),  # the 2-month baseline window's start: the lake reaches it
             ("A", day(-180), 7.0, "DEBIT"),  # its last day (6 months of trend lookback before the cut)
             ("A", day(-10), 10.0, "DEBIT"),
             ("A", day(10), 10.0, "DEBIT"),
@@ -121,6 +121,14 @@ def test_stage_backtest_per_stage_activity_past_baseline_and_churn(spark):
     ]
     rows = [(CUT, 2, *r) for r in expected]
     assertDataFrameEqual(got, spark.createDataFrame(rows, got.schema))
+    history_from_day_after = lifecycle_backtest(
+        stages, txns.where(f"txn_date > '{day(-240)}'"), labels, CUT, 2
+    )
+    assert {(r.stage, r.baseline_customers) for r in history_from_day_after.collect()} == {
+        ("maturity", 0),  # the lake starts inside the baseline window: nobody has one
+        ("decline", 0),
+        ("dormant", 0),
+    }
     without_labels = lifecycle_backtest(stages, txns, None, CUT, 2)
     assert {(r.stage, r.labelled_customers, r.churn_rate) for r in without_labels.collect()} == {
         ("maturity", 0, None),

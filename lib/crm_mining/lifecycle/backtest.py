@@ -50,8 +50,9 @@ def with_activity(stages: DataFrame, transactions: DataFrame, cutoff: dt.date, m
     """``stages`` (customer_id, stage) plus purchases/spend in the window after ``cutoff``, in the window up
     to it (past) and in the baseline window ending ``TREND_LOOKBACK_MONTHS`` before it.
 
-    ``has_baseline``: the customer's first purchase is on or before the baseline window's end, so the
-    window is part of their history (a customer who started inside it has a partial, lower baseline).
+    ``has_baseline``: the transactions reach back to the baseline window's start, and the customer's first
+    purchase is on or before its end, so the window is part of their history (a customer who started
+    inside it has a partial, lower baseline; a lake that starts inside it has none).
     """
     before = cutoff - dt.timedelta(days=DAYS_PER_MONTH * months)
     baseline_end = cutoff - dt.timedelta(days=DAYS_PER_MONTH * TREND_LOOKBACK_MONTHS)
@@ -75,9 +76,11 @@ def with_activity(stages: DataFrame, transactions: DataFrame, cutoff: dt.date, m
         .join(renamed(outcomes(transactions, before, months), "past"), "customer_id", "left")
         .join(renamed(outcomes(transactions, baseline_start, months), "baseline"), "customer_id", "left")
         .join(first_purchase, "customer_id", "left")
+        .crossJoin(transactions.agg(F.min("txn_date").alias("history_start")))  # one row
         .fillna(0.0, subset=measures)
     )
-    has_baseline = F.coalesce(F.col("first_day") <= F.lit(baseline_end), F.lit(False))
+    covered = F.col("history_start") <= F.lit(baseline_start)
+    has_baseline = F.coalesce(covered & (F.col("first_day") <= F.lit(baseline_end)), F.lit(False))
     return joined.select(*stages.columns, *measures, has_baseline.alias("has_baseline"))
 
 
