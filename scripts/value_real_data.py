@@ -88,6 +88,31 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def window_drift(frame: pd.DataFrame, cutoff: str, months: int) -> list[dict]:
+    """Spend, purchase days and spend per purchase day in the 30 x H-day windows around the cut-off: the
+    one gbt learns its outcome from (ending at the cut-off), the one it predicts, and the ones before.
+    A change of spend per purchase day between them (a season) is what no one-year history can teach."""
+    day = pd.to_datetime(frame["txn_ts"]).dt.normalize()
+    cut, width = pd.Timestamp(cutoff), pd.Timedelta(days=30 * months)
+    rows = []
+    for k, name in ((-2, "before training's outcome"), (-1, "training's outcome"), (0, "predicted")):
+        start, end = cut + k * width, cut + (k + 1) * width
+        inside = frame[(day > start) & (day <= end)]
+        purchase_days = inside.assign(day=day).drop_duplicates(["customer_id", "day"]).shape[0]
+        spend = float(inside["amount"].sum())
+        rows.append(
+            {
+                "window": name,
+                "from": str(start.date()),
+                "to": str(end.date()),
+                "spend": round(spend, 2),
+                "purchase_days": purchase_days,
+                "spend_per_purchase_day": round(spend / purchase_days, 3) if purchase_days else None,
+            }
+        )
+    return rows
+
+
 def run(args: argparse.Namespace) -> dict:
     from crm_mining.config import load_config
     from crm_mining.session import get_spark
@@ -140,6 +165,9 @@ def run(args: argparse.Namespace) -> dict:
         "lifecycle_backtest": [r.asDict() for r in stages.collect()],
     }
     spark.stop()
+    cutoffs = {str(r["cutoff_date"]) for r in result["value_backtest"]}
+    if len(cutoffs) == 1:
+        result["window_drift"] = window_drift(frame, cutoffs.pop(), args.horizon)
     return result
 
 
@@ -159,6 +187,19 @@ def markdown(result: dict) -> str:
             f"| {r['target']} | {r['method']} | {r['penalizer']} | {r['customers']:,} | {r['actual_total']:,.0f} | "
             f"{r['predicted_total']:,.0f} | {r['mae']:.3f} | {r['rmse']:.3f} | {r['correlation']:.3f} | "
             f"{r['total_bias']:+.1%} |"
+        )
+    drift = result.get("window_drift") or []
+    if drift:
+        lines += [
+            "",
+            "| window (30 x H days) | spend | purchase days | spend per purchase day |",
+            "|---|---:|---:|---:|",
+        ]
+    for r in drift:
+        per_day = r["spend_per_purchase_day"]
+        lines.append(
+            f"| {r['window']} ({r['from']} to {r['to']}) | {r['spend']:,.0f} | {r['purchase_days']:,} | "
+            f"{per_day if per_day is not None else '-'} |"
         )
     stages = result["lifecycle_backtest"]
     if stages:
