@@ -21,7 +21,7 @@ import datetime as dt
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
-from crm_mining.lifecycle.value.history import DAYS_PER_MONTH, outcomes
+from crm_mining.lifecycle.value.history import DAYS_PER_MONTH
 from crm_mining.lifecycle.value.summaries import purchase_days
 
 # The stage rules' trend lookback: spend_3m against spend_prev_3m in gold.customer_features (6 months).
@@ -54,32 +54,30 @@ def with_activity(stages: DataFrame, transactions: DataFrame, cutoff: dt.date, m
     purchase is on or before its end, so the window is part of their history (a customer who started
     inside it has a partial, lower baseline; a lake that starts inside it has none).
     """
-    before = cutoff - dt.timedelta(days=DAYS_PER_MONTH * months)
+    width = dt.timedelta(days=DAYS_PER_MONTH * months)
     baseline_end = cutoff - dt.timedelta(days=DAYS_PER_MONTH * TREND_LOOKBACK_MONTHS)
-    baseline_start = baseline_end - dt.timedelta(days=DAYS_PER_MONTH * months)
-    after = outcomes(transactions, cutoff, months)
-
-    def renamed(window: DataFrame, prefix: str) -> DataFrame:
-        return window.select(
-            "customer_id",
-            F.col("actual_purchases").alias(f"{prefix}_purchases"),
-            F.col("actual_spend").alias(f"{prefix}_spend"),
+    windows = {  # name: (after, up to and including), as in ``history.outcomes``
+        "actual": (cutoff, cutoff + width),
+        "past": (cutoff - width, cutoff),
+        "baseline": (baseline_end - width, baseline_end),
+    }
+    day, spend = F.col("txn_date"), F.col("day_spend")
+    sums = []
+    for name, (start, end) in windows.items():
+        inside = (day > F.lit(start)) & (day <= F.lit(end))
+        sums.append(F.count(F.when(inside, 1)).cast("double").alias(f"{name}_purchases"))
+        sums.append(
+            F.coalesce(F.sum(F.when(inside, spend)), F.lit(0.0)).cast("double").alias(f"{name}_spend")
         )
-
-    first_purchase = (
-        purchase_days(transactions).groupBy("customer_id").agg(F.min("txn_date").alias("first_day"))
-    )
-    measures = ["actual_purchases", "actual_spend", "past_purchases", "past_spend"]
-    measures += ["baseline_purchases", "baseline_spend"]
+    # One pass over the purchase days: every window and the first purchase.
+    activity = purchase_days(transactions).groupBy("customer_id").agg(*sums, F.min(day).alias("first_day"))
+    measures = [f"{name}_{m}" for name in windows for m in ("purchases", "spend")]
     joined = (
-        stages.join(after, "customer_id", "left")
-        .join(renamed(outcomes(transactions, before, months), "past"), "customer_id", "left")
-        .join(renamed(outcomes(transactions, baseline_start, months), "baseline"), "customer_id", "left")
-        .join(first_purchase, "customer_id", "left")
+        stages.join(activity, "customer_id", "left")
         .crossJoin(transactions.agg(F.min("txn_date").alias("history_start")))  # one row
         .fillna(0.0, subset=measures)
     )
-    covered = F.col("history_start") <= F.lit(baseline_start)
+    covered = F.col("history_start") <= F.lit(windows["baseline"][0])
     has_baseline = F.coalesce(covered & (F.col("first_day") <= F.lit(baseline_end)), F.lit(False))
     return joined.select(*stages.columns, *measures, has_baseline.alias("has_baseline"))
 
