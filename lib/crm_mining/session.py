@@ -185,13 +185,6 @@ def local_builder(
         .config("spark.ui.enabled", str(settings.ui_enabled).lower())
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
-        .config(
-            "spark.sql.adaptive.coalescePartitions.initialPartitionNum",
-            str(settings.adaptive_initial_partitions),
-        )
-        # Let adaptive execution coalesce a cached shuffle too (Spark's default keeps its full count),
-        # so features' customer-partitioned input is 1-2 partitions on a small lake, not 64.
-        .config("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "true")
         .config("spark.databricks.delta.snapshotPartitions", str(settings.delta_snapshot_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", settings.driver_memory)

@@ -17,12 +17,6 @@ class SparkSettings:
     app_name: str = "crm-mining"
     # spark.sql.shuffle.partitions for local runs (2 cores here: small is faster).
     shuffle_partitions: int = field(default=4, metadata={"min": 1})
-    # spark.sql.adaptive.coalescePartitions.initialPartitionNum for local runs: the partitions a batch
-    # shuffle starts from before adaptive execution coalesces them to ~64 MB each (features' input: 32
-    # on a 30M-transaction lake). With 4, each task of a 30M run sorted or aggregated 7M rows and
-    # spilled 9-13 GB (scripts/results/bench_stage_ab_30m.md). Streaming micro-batches keep
-    # shuffle_partitions (adaptive execution is off in streams).
-    adaptive_initial_partitions: int = field(default=64, metadata={"min": 1})
     # spark.databricks.delta.snapshotPartitions for local runs: Delta's default of 50 tasks per log
     # replay made every small commit take 3-6 s on 2 cores; 2 makes it about 1 s.
     delta_snapshot_partitions: int = field(default=2, metadata={"min": 1})
