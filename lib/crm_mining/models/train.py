@@ -23,7 +23,14 @@ from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.models import ModelSpec, SplitSettings
 from crm_mining.models.artifacts import METADATA, model_folder, save_model
-from crm_mining.models.data import KEYS, Feature, feature_columns, lake_population, with_split
+from crm_mining.models.data import (
+    KEYS,
+    Feature,
+    feature_columns,
+    in_stable_layout,
+    lake_population,
+    with_split,
+)
 from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table
 from crm_mining.models.monitor import reference_bins
 from crm_mining.models.pipeline import (
@@ -115,7 +122,8 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
     """Train, evaluate, save and record one model; returns its summary."""
     settings = config.models
     df, split_summary = with_split(data.population, data.split, data.name)
-    df = df.cache()
+    rows = sum(c["negatives"] + c["positives"] for c in split_summary["counts"].values())
+    df = in_stable_layout(df, rows, settings.rows_per_partition).cache()
     train = df.where(F.col("split") == "train")
     features = non_null_features(train, data.features)
     dropped = sorted({f.name for f in data.features} - {f.name for f in features})
