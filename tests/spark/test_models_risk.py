@@ -6,8 +6,15 @@ a linear model cannot. The months just before a default (card utilisation climbi
 model reads as well as a tree. The shared 400-customer lake has too few new defaulters per split for the
 comparison to mean anything (test_models_e2e.py only checks that risk trains there), so this module
 generates its own: 1,000 customers x the default 24 months with the age effect on
-(``default_rate`` 0.03, ``default_age_multiplier`` 10), run through generate, ingest and features only
+(``default_rate`` 0.08, ``default_age_multiplier`` 10), run through generate, ingest and features only
 (what train reads).
+
+Why 0.08: at 0.03 the split held 37 train, 16 validation and 26 test defaulter rows, every trial ranked the
+validation snapshot at AUC 0.997-0.998 (it shares its defaulters with the train snapshots), and which trial
+was kept was a draw: the GBT tested at 0.72-0.96 depending on the feature table's file layout alone, and at
+0.77 (below the logistic regression's 0.89) in the stable layout train now uses (docs/models.md). At 0.08
+(130, 56 and 58 defaulter rows) the GBT beat the logistic regression (0.92) with three TPE seeds:
+0.95, 0.97 and 0.94 (2026-12-07).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ def risk_model(spark, tmp_path_factory) -> dict:
         overrides=[
             "spark.master=local[2]",
             "generate.customers=1000",
-            "generate.default_rate=0.03",
+            "generate.default_rate=0.08",
             "generate.default_age_multiplier=10",
             "ingest.optimize=false",  # compacts files, not rows
             "models.specs=[risk]",
