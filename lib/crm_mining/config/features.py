@@ -63,6 +63,11 @@ class FeatureSettings:
     # false: ignore lake tables (customers, accounts, balances, repayments, interactions), e.g. when
     # input.* points at a bank's own transactions that the lake's tables do not describe.
     use_lake_tables: bool = True
+    # The most partitions the transactions are hash-partitioned into by customer before the feature
+    # aggregates; adaptive execution coalesces them to ~64 MB each (2 on a small lake, 32 on a
+    # 30M-transaction lake). Each task then aggregates a share of the customers: with all of them per
+    # task, features spilled 9.3 GB at 30M (scripts/results/bench_stage_ab_30m.md).
+    customer_partitions_max: int = field(default=64, metadata={"min": 1})
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from crm_mining.inputs import (
     log_missing_inputs,
     rejected_transactions,
 )
+from crm_mining.partitioning import cached_by_key
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ def build_features(spark: SparkSession, config: Config) -> dict:
     ):
         transactions = with_product_from_accounts(transactions, accounts)
         available["product_code"] = True
-    # Reused by the snapshot span, the feature groups and the labels: read and type it once.
-    transactions = transactions.persist()
+    # Reused by the snapshot span, the feature groups and the labels: read and type it once, partitioned
+    # by customer so each task aggregates a share of the customers (crm_mining.partitioning).
+    transactions = cached_by_key(transactions, "customer_id", config.features.customer_partitions_max)
     catalog = feature_catalog(config.features, config.rfm.window_days, config.complaints.topic_count)
     missing = log_missing_inputs(available, needs_by_input(catalog))
 
