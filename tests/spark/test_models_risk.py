@@ -12,7 +12,7 @@ generates its own: 1,000 customers x the default 24 months with the age effect o
 Why 0.08: at 0.03 the split held 37 train, 16 validation and 26 test defaulter rows, every trial ranked the
 validation snapshot at AUC 0.997-0.998 (it shares its defaulters with the train snapshots), and which trial
 was kept was a draw: the GBT tested at 0.72-0.96 depending on the feature table's file layout alone, and at
-0.77 (below the logistic regression's 0.89) in the stable layout train now uses (docs/models.md). At 0.08
+0.77 (below the logistic regression's 0.89) in a stable one-partition layout (docs/models.md). At 0.08
 (130, 56 and 58 defaulter rows) the GBT beat the logistic regression (0.92) with three TPE seeds:
 0.95, 0.97 and 0.94 (2026-12-07).
 """

@@ -11,7 +11,8 @@ from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
 from crm_mining.config.models import ScorecardSettings
-from crm_mining.models.data import Feature, in_stable_layout
+from crm_mining.layout import in_canonical_layout
+from crm_mining.models.data import Feature
 from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table, with_running_sums
 from crm_mining.models.monitor import bin_shares
 from crm_mining.models.pipeline import gbt_pipeline, with_weight
@@ -225,7 +226,7 @@ def test_weights_reach_the_gbt(toy, fitted):
     assert np.mean(probabilities(model, toy)) > np.mean(probabilities(flat, toy)) + 0.02
 
 
-def test_the_same_rows_in_any_layout_fit_the_same_gbt(toy):
+def test_the_same_rows_in_any_layout_fit_the_same_gbt(spark, toy):
     rows = toy.withColumn("snapshot_date", F.to_date(F.lit("2026-01-31")))
     layouts = [rows.repartition(1), rows.orderBy(F.rand(3)).repartition(3)]
     params = {"max_depth": 2, "max_iter": 3, "step_size": 0.2, "subsampling_rate": 0.6,
@@ -234,10 +235,12 @@ def test_the_same_rows_in_any_layout_fit_the_same_gbt(toy):
     # The GBT subsamples per partition: as laid out, the two fit different models ...
     as_laid_out = [probabilities(fit(df), toy) for df in layouts]
     assert as_laid_out[0] != pytest.approx(as_laid_out[1], abs=1e-6)
-    # ... in the stable layout (ceil(400 / 150) = 3 partitions, the same rows in each, in key order), one.
-    stable = [in_stable_layout(df, 400, 150) for df in layouts]
+    # ... in the canonical layout (as train lays out its rows: spark.sql.shuffle.partitions partitions, the
+    # same rows in each, in key order), one.
+    stable = [in_canonical_layout(df, "customer_id", "snapshot_date") for df in layouts]
     contents = [df.rdd.glom().map(lambda part: [r["customer_id"] for r in part]).collect() for df in stable]
-    assert len(contents[0]) == 3 and contents[0] == contents[1]
+    assert len(contents[0]) == int(spark.conf.get("spark.sql.shuffle.partitions")) > 1
+    assert contents[0] == contents[1]
     assert all(part == sorted(part) for part in contents[0])
     assert probabilities(fit(stable[0]), toy) == probabilities(fit(stable[1]), toy)
 

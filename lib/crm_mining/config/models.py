@@ -213,10 +213,6 @@ class ModelSettings:
     input: ModelInputSettings = field(default_factory=ModelInputSettings)
     # Folder of versioned model artifacts; null = <lake root>/models.
     artifact_dir: str | None = None
-    # Training rows per partition: the labelled rows are hash-partitioned by (customer_id, snapshot_date) into
-    # ceil(rows / this) partitions and sorted within each, so the same rows in any file layout fit the same
-    # model (MLlib's GBT draws its subsamples per partition). Smaller = more, smaller tasks per tree.
-    rows_per_partition: int = field(default=200_000, metadata={"min": 1000})
     # Calibration table bins (equal width over [0, 1]).
     calibration_bins: int = field(default=10, metadata={"min": 2, "max": 100})
     # false: `train` reuses a model that exists (and says which version); true (the CLI's --retrain):

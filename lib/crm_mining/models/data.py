@@ -6,7 +6,6 @@ Rows of the result: ``customer_id, snapshot_date, label (0/1), horizon_end, <fea
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -121,17 +120,6 @@ def with_split(population: DataFrame, settings: SplitSettings, label: str) -> tu
     check_split_sizes(label, sizes, where, settings.min_rows, settings.min_per_class)
     summary["counts"] = {role: {"negatives": n, "positives": p} for role, (n, p) in sizes.items()}
     return df, summary
-
-
-def in_stable_layout(df: DataFrame, rows: int, rows_per_partition: int) -> DataFrame:
-    """``df`` (``rows`` rows) hash-partitioned by its keys into ceil(rows / rows_per_partition) partitions and
-    sorted by the keys within each: the same rows in any file layout give the same partitions in the same
-    order. MLlib's GBT draws its subsamples per partition (seed + partition index), so without this a table
-    rewritten with the same rows fits another model: on test_models_risk's lake, six layouts of one
-    gold.customer_features gave the tuned GBT a test AUC from 0.72 to 0.96 (docs/models.md)."""
-    partitions = max(1, math.ceil(rows / rows_per_partition))
-    # A repartition to a stated count: adaptive execution keeps it (it coalesces only keyed ones).
-    return df.repartition(partitions, *KEYS).sortWithinPartitions(*KEYS)
 
 
 def with_out_of_time_split(df: DataFrame, oot: OutOfTimeSplit) -> DataFrame:
