@@ -23,7 +23,7 @@ def cached_by_key(df: DataFrame, key: str, max_partitions: int) -> DataFrame:
 
     The two settings hold only while ``persist`` plans the cache; the session's own values come back after,
     so the stage's other shuffles keep theirs (starting every small shuffle from 64 partitions cost small
-    lakes 50 ms per query; scripts/results/bench_stage_ab_30m.md)."""
+    lakes 50 ms per query; scripts/results/bench_overhead_ab_partitions.md)."""
     settings = {INITIAL_PARTITIONS: str(max_partitions), COALESCE_CACHED: "true"}
     with session_conf(df.sparkSession, settings):
         return df.repartition(key).persist()
