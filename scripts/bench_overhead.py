@@ -73,9 +73,18 @@ def parse_args() -> argparse.Namespace:
         help="comma-separated git commits to compare side by side (each a worktree, interleaved per "
         "round); empty = the current tree only",
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --commits: rounds of every commit")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:OVERRIDE[;OVERRIDE...]",
+        help="a configuration to compare side by side (repeatable; 'default:' adds none), interleaved per "
+        'round like --commits, e.g. \'interpreted:spark.conf={"spark.sql.codegen.factoryMode": "NO_CODEGEN"}\'',
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --commits or --variant: rounds of each")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # lake name: run it in this process
     parser.add_argument("--until", help=argparse.SUPPRESS)  # the child's last stage
+    parser.add_argument("--extra", default="[]", help=argparse.SUPPRESS)  # the child's variant overrides
     return parser.parse_args()
 
 
@@ -119,7 +128,7 @@ def instrument_stages(spark, until: str | None, jobs: dict[str, int]) -> None:
     pipeline.pipeline_stages = lambda: counted
 
 
-def run_child(name: str, workdir: Path, until: str | None) -> dict:
+def run_child(name: str, workdir: Path, until: str | None, extra: list[str]) -> dict:
     from pyspark.sql import functions as F
 
     from crm_mining.config import load_config
@@ -135,14 +144,14 @@ def run_child(name: str, workdir: Path, until: str | None) -> dict:
     load = os.getloadavg()
     root = workdir / name / "lakehouse"
     shutil.rmtree(root.parent, ignore_errors=True)
-    overrides = [*COMMON, *LAKES[name], "pipeline.quiet=true"]
+    overrides = [*COMMON, *LAKES[name], *extra, "pipeline.quiet=true"]
     config = load_config(overrides=overrides, lakehouse=str(root))
     started = time.monotonic()
     spark = get_spark(config)
     result: dict = {
         "lake": name,
         "until": until,
-        "overrides": [*COMMON, *LAKES[name]],
+        "overrides": [*COMMON, *LAKES[name], *extra],
         "load_avg_at_start": load,
     }
     result["session_seconds"] = round(time.monotonic() - started, 1)
@@ -195,15 +204,17 @@ def latest_run_rows(spark, lake):
     return runs.where(F.col("run_id") == latest)
 
 
-def run_lake(spec: str, workdir: Path, tree: Path | None = None) -> dict:
+def run_lake(spec: str, workdir: Path, tree: Path | None = None, extra: list[str] | None = None) -> dict:
     """One lake in a fresh Python process (and so a fresh JVM); wall time includes both starting.
-    ``tree``: a worktree of another commit, whose script and library run instead of this one's."""
+    ``tree``: a worktree of another commit, whose script and library run instead of this one's;
+    ``extra``: config overrides of a variant."""
     name, _, until = spec.partition(":")
     out = workdir / f"{name}.json"
     started = time.monotonic()
     script = tree / "scripts" / "bench_overhead.py" if tree else Path(__file__)
     env = {**os.environ, "PYTHONPATH": str(tree / "lib")} if tree else None
     command = [sys.executable, str(script), "--child", name, "--workdir", str(workdir)]
+    command += ["--extra", json.dumps(extra)] if extra else []
     subprocess.run(command + (["--until", until] if until else []), check=True, env=env)
     result = json.loads(out.read_text())
     result["process_wall_seconds"] = round(time.monotonic() - started, 1)
@@ -314,11 +325,37 @@ def run_commits(specs: list[str], workdir: Path, args: argparse.Namespace) -> li
     return results
 
 
+def parse_variants(texts: list[str]) -> dict[str, list[str]]:
+    """'label:override;override' -> {label: [overrides]}; 'default:' is a variant with no overrides."""
+    variants = {}
+    for text in texts:
+        label, sep, rest = text.partition(":")
+        if not sep or not label:
+            raise SystemExit(f"--variant expects LABEL:OVERRIDE[;OVERRIDE...], got {text!r}")
+        variants[label] = [o for o in rest.split(";") if o.strip()]
+    return variants
+
+
+def run_variants(specs: list[str], workdir: Path, args: argparse.Namespace) -> list[dict]:
+    """Every lake for every variant of this tree, interleaved per round; ``lake`` names variant and round."""
+    results = []
+    variants = parse_variants(args.variant)
+    for round_ in range(1, args.rounds + 1):
+        for label, extra in variants.items():
+            where = workdir / f"{label}_r{round_}"
+            where.mkdir(parents=True, exist_ok=True)
+            for spec in specs:
+                result = run_lake(spec, where, extra=extra)
+                result.update(variant=label, round=round_, lake=f"{result['lake']} [{label}] r{round_}")
+                results.append(result)
+    return results
+
+
 def main() -> None:
     args = parse_args()
     workdir = Path(args.workdir)
     if args.child:
-        result = run_child(args.child, workdir, args.until)
+        result = run_child(args.child, workdir, args.until, json.loads(args.extra))
         (workdir / f"{args.child}.json").write_text(json.dumps(result, default=str))
         return
     workdir.mkdir(parents=True, exist_ok=True)
@@ -328,7 +365,14 @@ def main() -> None:
         "spark_defaults": spark_defaults(),
     }
     specs = args.lakes.split(",")
-    results = run_commits(specs, workdir, args) if args.commits else [run_lake(s, workdir) for s in specs]
+    if args.commits and args.variant:
+        raise SystemExit("--commits and --variant: compare one thing at a time")
+    if args.commits:
+        results = run_commits(specs, workdir, args)
+    elif args.variant:
+        results = run_variants(specs, workdir, args)
+    else:
+        results = [run_lake(s, workdir) for s in specs]
     for r in results:
         r["totals"] = totals(r)
     out = Path(args.out)
