@@ -8,10 +8,9 @@ adaptive execution starts from ``max_partitions`` and coalesces them to its advi
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from pyspark.sql import DataFrame
 
-from pyspark.sql import DataFrame, SparkSession
+from crm_mining.session import session_conf
 
 INITIAL_PARTITIONS = "spark.sql.adaptive.coalescePartitions.initialPartitionNum"
 # Spark's default keeps a cached shuffle at its full count (no coalescing): 64 tasks for a small lake.
@@ -27,18 +26,3 @@ def cached_by_key(df: DataFrame, key: str, max_partitions: int) -> DataFrame:
     settings = {INITIAL_PARTITIONS: str(max_partitions), COALESCE_CACHED: "true"}
     with session_conf(df.sparkSession, settings):
         return df.repartition(key).persist()
-
-
-@contextlib.contextmanager
-def session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
-    before = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)

@@ -12,11 +12,13 @@ Nothing here runs on import.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 
 from pyspark import SparkConf
@@ -233,3 +235,20 @@ def set_log_level(spark: SparkSession, level: str) -> None:
 
     for name in FAILURE_ECHOES_PYTHON:
         PySparkLogger.getLogger(name).setLevel(logging.WARNING if verbose else logging.CRITICAL + 1)
+
+
+@contextlib.contextmanager
+def session_conf(spark: SparkSession, settings: dict[str, str]) -> Iterator[None]:
+    """The SQL ``settings`` set on ``spark`` within the block; after it each key has its own value again
+    (or none), so one step's setting does not leak into the queries that follow."""
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)

@@ -32,6 +32,7 @@ from crm_mining.hadoop_fs import HadoopFs
 from crm_mining.ingest.batch import local_path, utc_now
 from crm_mining.ingest.unread import glob_regex, seen_files
 from crm_mining.landing import SOURCES, Stream
+from crm_mining.session import session_conf
 from crm_mining.tables import Lake
 
 log = logging.getLogger(__name__)
@@ -108,12 +109,5 @@ def skip_file(spark: SparkSession, lake: Lake, path: str, reason: str, run_id: s
 @contextmanager
 def missing_files_ignored(spark: SparkSession, ignored: bool) -> Iterator[None]:
     """Within the block, files the stream planned but that are gone are skipped instead of failing it."""
-    if not ignored:
+    with session_conf(spark, {IGNORE_MISSING: "true"} if ignored else {}):
         yield
-        return
-    before = spark.conf.get(IGNORE_MISSING, "false")
-    spark.conf.set(IGNORE_MISSING, "true")
-    try:
-        yield
-    finally:
-        spark.conf.set(IGNORE_MISSING, before)
