@@ -87,6 +87,11 @@ def last_runs(spark: SparkSession, lake: Lake) -> dict[str, LastRun]:
     return {row["stage"]: LastRun(**row["last"].asDict()) for row in rows}
 
 
+def reads_from_others(stage: Stage, stages: tuple[Stage, ...] = STAGES) -> bool:
+    """Whether any table ``stage`` reads has a writer other than ``stage`` itself."""
+    return any(writer != stage.name for table in stage.reads for writer in writers_of(table, stages))
+
+
 def partial_inputs(
     stage: Stage, last: dict[str, LastRun], stages: tuple[Stage, ...] = STAGES
 ) -> list[PartialTable]:
@@ -117,7 +122,8 @@ def mark(
 def run_marked(spark: SparkSession, config: Config, stage: Stage, run_id: str | None = None) -> dict:
     """Run ``stage`` as a door does: refuse partial inputs, then mark the run started and how it ended."""
     lake, run_id = Lake(config), run_id or uuid.uuid4().hex
-    if partial := partial_inputs(stage, last_runs(spark, lake)):
+    # A stage that reads no other stage's tables (generate, ingest) skips the markers' aggregation.
+    if reads_from_others(stage) and (partial := partial_inputs(stage, last_runs(spark, lake))):
         raise PartialInput(stage.name, partial)
     ensure_marker_table(spark, lake)
     mark(spark, lake, run_id, stage.name, STARTED)

@@ -107,12 +107,12 @@ class RunAudit:
         return {name: version for name, version in found.items() if version is not None}
 
     def rows(self, versions: dict[str, int]) -> int | None:
-        """Rows of the tables at those versions (Delta answers a bare count from its log statistics)."""
+        """Rows of the tables at those versions (``Lake.rows``: from each version's checksum file)."""
         if not versions:
             return None
         for key in versions.items():
             if key not in self.counted:
-                self.counted[key] = self.lake.read(self.spark, *key).count()
+                self.counted[key] = self.lake.rows(self.spark, *key)
         return sum(self.counted[key] for key in versions.items())
 
     def record(self, run: StageRun) -> None:

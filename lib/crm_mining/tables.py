@@ -20,6 +20,7 @@ from pyspark.sql.types import StructType
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.runtime import LakeSettings
+from crm_mining.delta_checksum import checksum_rows
 from crm_mining.landing import SOURCE_NAMES
 
 
@@ -226,6 +227,15 @@ class Lake:
         if not self.exists(spark, name):
             return None
         return self.delta(spark, name).history(1).select("version").first()["version"]
+
+    def rows(self, spark: SparkSession, name: str, version: int) -> int:
+        """Rows of the table at ``version``: from the version's checksum file where it lists every file's
+        statistics (path mode; no Spark job), else Delta's count (answered from the log's statistics)."""
+        if self.settings.mode != "catalog":
+            listed = checksum_rows(spark, self.location(name), version)
+            if listed is not None:
+                return listed
+        return self.read(spark, name, version=version).count()
 
     def delta(self, spark: SparkSession, name: str) -> DeltaTable:
         location = self.location(name)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from delta.tables import DeltaTable
 from pyspark.sql.types import StructType
 from pyspark.testing import assertDataFrameEqual
 
 from crm_mining import CrmMiningError
+from crm_mining.delta_checksum import checksum_path, checksum_rows
 from crm_mining.tables import Lake
 
 
@@ -97,3 +101,44 @@ def test_an_existing_table_gets_the_constraints_it_lacks(spark, config):
 def test_reading_a_missing_table_names_it(spark, config):
     with pytest.raises(CrmMiningError, match="gold.labels"):
         Lake(config).read(spark, "gold.labels")
+
+
+def test_rows_of_each_version_come_from_its_checksum(spark, config):
+    lake = Lake(config)
+    schema = "customer_id string, v double"
+    lake.write(spark.createDataFrame([("C1", 1.0), ("C2", 2.0)], schema), "gold.lifecycle_actions")
+    lake.write(spark.createDataFrame([("C3", 3.0)] * 3, schema), "gold.lifecycle_actions", mode="append")
+    lake.write(spark.createDataFrame([("C4", 4.0)], schema), "gold.lifecycle_actions")
+    location = lake.location("gold.lifecycle_actions")
+    # Delta 4.4 lists a small table's files with their statistics in each version's checksum.
+    assert [checksum_rows(spark, location, v) for v in range(3)] == [2, 5, 1]
+    assert [lake.rows(spark, "gold.lifecycle_actions", v) for v in range(3)] == [2, 5, 1]
+
+
+def test_rows_without_a_checksum_are_counted(spark, config):
+    lake = Lake(config)
+    schema = "customer_id string, v double"
+    lake.write(spark.createDataFrame([("C1", 1.0), ("C2", 2.0)], schema), "gold.lifecycle_actions")
+    lake.write(spark.createDataFrame([("C3", 3.0)], schema), "gold.lifecycle_actions", mode="append")
+    crc = Path(checksum_path(lake.location("gold.lifecycle_actions"), 1))
+    crc.unlink()
+    assert checksum_rows(spark, lake.location("gold.lifecycle_actions"), 1) is None
+    assert lake.rows(spark, "gold.lifecycle_actions", 1) == 3
+
+
+def test_rows_after_a_delete_with_deletion_vectors(spark, config):
+    lake = Lake(config)
+    schema = "customer_id string, v double"
+    (
+        DeltaTable.create(spark)
+        .location(lake.location("gold.lifecycle_actions"))
+        .addColumns(StructType.fromDDL(schema))
+        .property("delta.enableDeletionVectors", "true")
+        .execute()
+    )
+    rows = spark.createDataFrame([("C1", 1.0), ("C2", 2.0), ("C3", 3.0)], schema).coalesce(1)
+    lake.write(rows, "gold.lifecycle_actions", mode="append")
+    lake.delta(spark, "gold.lifecycle_actions").delete("customer_id = 'C2'")
+    # The file still holds 3 records; its deletion vector marks 1 deleted.
+    assert checksum_rows(spark, lake.location("gold.lifecycle_actions"), 2) == 2
+    assert lake.rows(spark, "gold.lifecycle_actions", 2) == 2

@@ -159,6 +159,28 @@ def test_pipeline_notebook_runs_every_stage_and_displays_its_run(spark, runs):
             assert lake.exists(spark, table) != (table in NOT_WRITTEN_HERE), f"{stage.name}: {table}"
 
 
+def test_the_run_audit_counts_the_rows_each_stage_read_and_wrote(spark, runs):
+    """rows_in and rows_out of ops.pipeline_runs (each table version's Delta checksum, where it lists the
+    files) equal a scan of the same table versions (a sum, which Delta cannot answer from its log)."""
+    namespace = runs["00_pipeline.py"]
+    lake = Lake(namespace["config"])
+    run = lake.read(spark, "ops.pipeline_runs").where(F.col("run_id") == namespace["summary"]["run_id"])
+
+    def scanned(versions: dict[str, int]) -> int | None:
+        if not versions:
+            return None
+        return sum(
+            lake.read(spark, table, version=v).agg(F.sum(F.lit(1))).first()[0] or 0
+            for table, v in versions.items()
+        )
+
+    counted = run.where(F.col("stage").isin("ingest", "features", "lifecycle")).collect()
+    assert len(counted) == 3
+    for row in counted:
+        expected = (scanned(row.versions_read), scanned(row.versions_written))
+        assert (row.rows_in, row.rows_out) == expected, row.stage
+
+
 def test_each_stage_notebook_displays_the_tables_its_stage_writes(spark, runs):
     for stage in (s for s in STAGES if s.built):
         (name,) = [n for n in runs if n.endswith(f"_{stage.name}.py")]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_mining.completion import FAILED, STARTED, SUCCEEDED, LastRun, PartialInput, partial_inputs
+from crm_mining.completion import (
+    FAILED,
+    STARTED,
+    SUCCEEDED,
+    LastRun,
+    PartialInput,
+    partial_inputs,
+    reads_from_others,
+)
 from crm_mining.stages import Stage
 
 AT = dt.datetime(2026, 12, 3, 18, 0, 5)
@@ -45,3 +53,13 @@ def test_a_failed_writer_is_named_with_its_error():
 
 def test_a_stage_is_not_stopped_by_its_own_unfinished_run():
     assert partial_inputs(LIFECYCLE, {"lifecycle": last(STARTED), "features": last(SUCCEEDED)}, STAGES) == []
+
+
+def test_only_a_stage_that_reads_another_stages_tables_checks_the_markers():
+    own_only = Stage("history", "", None, reads=("gold.own",), writes=("gold.own",))
+    assert [reads_from_others(s, (*STAGES, own_only)) for s in (*STAGES, own_only)] == [
+        False,
+        True,
+        True,
+        False,
+    ]
