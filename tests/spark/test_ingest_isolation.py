@@ -150,4 +150,6 @@ def test_a_corrupt_or_deleted_planned_file_is_skipped_on_the_record_by_skip_file
         spark.createDataFrame([("T1",), ("T2",), ("T20",)], "txn_id string"),
         checkRowOrder=False,
     )
+    unread_version = lake.version(spark, "ops.unread_files")
     assert ingest_lake(spark, one_file)["unread_files"] == {}  # nothing left behind, nothing fails any more
+    assert lake.version(spark, "ops.unread_files") == unread_version  # no commit that carries nothing

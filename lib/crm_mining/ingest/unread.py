@@ -123,11 +123,17 @@ def report_unread_files(
         F.lit(found_at).alias("found_at"),
     )
     lake.ensure_table(spark, TABLE, StructType.fromDDL(DDL), not_null=["run_id", "file", "reason"])
-    lake.write(unread, TABLE, mode="append")
-    written = lake.read(spark, TABLE).where(F.col("run_id") == run_id)
-    counts = {r.reason: r["count"] for r in written.groupBy("reason").count().collect()}  # <= 3 reasons
-    for row in written.orderBy("file").limit(LOGGED).collect():  # bounded: the first LOGGED files
-        log.warning("landing file not ingested (%s): %s", row.reason, row.file)
+    # One listing, cached: counted, appended only when there is something to report (an empty append is
+    # a commit that carries nothing, on every clean run), and the first files logged from the same rows.
+    unread = unread.persist()
+    try:
+        counts = {r.reason: r["count"] for r in unread.groupBy("reason").count().collect()}  # <= 3 reasons
+        if counts:
+            lake.write(unread, TABLE, mode="append")
+            for row in unread.orderBy("file").limit(LOGGED).collect():  # bounded: the first LOGGED
+                log.warning("landing file not ingested (%s): %s", row.reason, row.file)
+    finally:
+        unread.unpersist()
     if sum(counts.values()) > LOGGED:
         log.warning("... and %d more unread landing files: see %s", sum(counts.values()) - LOGGED, TABLE)
     return dict(sorted(counts.items()))
