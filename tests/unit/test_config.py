@@ -39,6 +39,23 @@ def test_overrides_and_lakehouse_apply():
     assert config.lake.landing_dir() == "/tmp/lake/landing"
 
 
+def test_a_partial_model_section_keeps_that_models_own_defaults(tmp_path):
+    # models.risk defaults to the credit-risk spec; setting one key of it must not turn it into a bare
+    # ModelSpec (label churn): the sample benchmark trained a second churn model named risk that way.
+    partial = tmp_path / "partial.yaml"
+    partial.write_text("models:\n  churn:\n    split: {seed: 3}\n")
+    from_yaml = load_config(partial).models
+    from_set = load_config(overrides=["models.risk.split.method=random"]).models
+    assert from_set.risk.label == "default"
+    assert from_set.risk.population == "not_in_default"
+    assert from_set.risk.baseline_feature == "max_dpd_12m"
+    assert from_set.risk.split.method == "random"
+    assert from_set.risk.split.train_snapshots == 6
+    assert from_yaml.churn.exclude_features == ["all_accounts_closed"]
+    assert (from_yaml.churn.split.seed, from_yaml.churn.split.method) == (3, "out_of_time")
+    assert from_yaml.risk.label == "default"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

@@ -14,6 +14,7 @@ import typing
 from typing import Any, get_type_hints
 
 from crm_mining.config import Config
+from crm_mining.config.validate import section_default
 
 
 def field_comments(cls: type) -> dict[str, str]:
@@ -42,13 +43,15 @@ def type_text(hint: Any) -> str:
     return text.replace(" | ", " \\| ")
 
 
-def default_text(field: dataclasses.Field) -> str:
-    if field.default is not dataclasses.MISSING:
-        value = field.default
-    elif field.default_factory is not dataclasses.MISSING:
-        value = field.default_factory()
-    else:
+def default_text(field: dataclasses.Field, section: Any) -> str:
+    """The default of ``field`` as the loader applies it: from the section's own default when it has one."""
+    if (
+        section is None
+        and field.default is dataclasses.MISSING
+        and field.default_factory is dataclasses.MISSING
+    ):
         return "(required)"
+    value = section_default(field, section)
     if dataclasses.is_dataclass(value) or (
         isinstance(value, list) and value and dataclasses.is_dataclass(value[0])
     ):
@@ -56,17 +59,19 @@ def default_text(field: dataclasses.Field) -> str:
     return f"`{value}`" if value not in ("", None) else ("`null`" if value is None else '`""`')
 
 
-def rows(cls: type, prefix: str = "") -> list[str]:
+def rows(cls: type, prefix: str = "", section: Any = None) -> list[str]:
+    """One row per leaf key; ``section`` is the default instance of a nested section (models.risk differs
+    from a bare ModelSpec), None at the top."""
     hints, comments = get_type_hints(cls), field_comments(cls)
     out = []
     for field in dataclasses.fields(cls):
         key, hint = f"{prefix}{field.name}", hints[field.name]
         if dataclasses.is_dataclass(hint):
-            out.extend(rows(hint, f"{key}."))
+            out.extend(rows(hint, f"{key}.", section_default(field, section)))
             continue
         bounds = ", ".join(f"{k} {v}" for k, v in field.metadata.items() if k in ("min", "max"))
         note = comments.get(field.name, "")
-        out.append(f"| `{key}` | {type_text(hint)} | {default_text(field)} | {bounds} | {note} |")
+        out.append(f"| `{key}` | {type_text(hint)} | {default_text(field, section)} | {bounds} | {note} |")
     return out
 
 

@@ -19,8 +19,13 @@ class ConfigError(CrmMiningError):
     """The configuration is invalid; the message names the key and what is allowed."""
 
 
-def build(cls: type, data: Any, path: str = "") -> Any:
-    """Build dataclass ``cls`` from ``data``, rejecting unknown keys and bad values."""
+def build(cls: type, data: Any, path: str = "", base: Any = None) -> Any:
+    """Build dataclass ``cls`` from ``data``, rejecting unknown keys and bad values.
+
+    Keys missing from ``data`` take their value from ``base`` (an instance of ``cls``) when given, else the
+    class defaults. A section's ``base`` is its field's own default: ``models.risk`` defaults to the credit
+    risk spec, not to a bare ``ModelSpec``, so ``--set models.risk.split.method=random`` keeps its label.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -34,13 +39,28 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     values = {}
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
-        values[name] = coerce(hints[name], value, key)
+        section = hints[name] if dataclasses.is_dataclass(hints[name]) and isinstance(value, dict) else None
+        if section:
+            values[name] = build(section, value, key, section_default(fields[name], base))
+        else:
+            values[name] = coerce(hints[name], value, key)
         check_bounds(fields[name], values[name], key)
+    if base is not None:
+        values = {n: getattr(base, n) for n in fields if n not in values} | values
     obj = cls(**values)
     validate_hook = getattr(obj, "validate", None)
     if validate_hook:
         validate_hook(path)
     return obj
+
+
+def section_default(field: dataclasses.Field, parent: Any) -> Any:
+    """The value a nested section starts from: the parent's (when it has a base), else the field default."""
+    if parent is not None:
+        return getattr(parent, field.name)
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None if field.default is dataclasses.MISSING else field.default
 
 
 def check_bounds(field: dataclasses.Field, value: Any, key: str) -> None:
