@@ -14,7 +14,7 @@ import math
 from functools import partial
 
 import numpy as np
-from hyperopt import STATUS_OK, Trials, fmin, hp, tpe
+from hyperopt import STATUS_OK, hp, tpe
 from pyspark.ml import Pipeline
 from pyspark.ml.classification import GBTClassifier, LogisticRegression
 from pyspark.ml.evaluation import BinaryClassificationEvaluator
@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 
 from crm_mining.config.models import TuningSettings, WeightSettings
 from crm_mining.models.data import Feature
+from crm_mining.models.parallel_tpe import minimize
 from crm_mining.models.selection import chosen_trial
 
 
@@ -148,8 +149,9 @@ def tune_gbt(
     """hyperopt TPE over the GBT's parameters; returns (chosen params, trials as dicts, selection).
 
     Preprocessing is fitted once on ``train``; both vector sets are cached for the trials. The loss is
-    minus the validation AUC-ROC. Plain ``Trials``: each trial is itself a distributed MLlib fit. The kept
-    trial follows ``settings.selection`` (see ``models.selection``); ``selection`` records how.
+    minus the validation AUC-ROC. Each trial is itself a distributed MLlib fit, up to ``parallel_trials`` at
+    a time from driver threads (``models.parallel_tpe``). The kept trial follows ``settings.selection``
+    (see ``models.selection``); ``selection`` records how.
     """
     prep = Pipeline(stages=preprocessing(features)).fit(train)
     cols = ["features", "label", "weight"]
@@ -158,24 +160,22 @@ def tune_gbt(
     counts = valid_vec.agg(F.count(F.lit(1)).alias("rows"), F.sum("label").alias("positives")).first()
     positives = int(counts["positives"] or 0)
     negatives = int(counts["rows"]) - positives
-    evaluator = BinaryClassificationEvaluator(labelCol="label", rawPredictionCol="rawPrediction")
 
-    def objective(raw: dict) -> dict:
+    def objective(raw: dict) -> dict:  # called from up to parallel_trials threads at once
         params = as_params(raw)
         model = gbt(params, settings.seed).fit(train_vec)
+        evaluator = BinaryClassificationEvaluator(labelCol="label", rawPredictionCol="rawPrediction")
         auc = evaluator.evaluate(model.transform(valid_vec))
         return {"loss": -auc, "status": STATUS_OK, "validation_auc": auc, "params": params}
 
-    trials = Trials()
     try:
-        fmin(
+        trials = minimize(
             objective,
             search_space(settings),
             algo=partial(tpe.suggest, n_startup_jobs=settings.startup_trials),
             max_evals=settings.max_evals,
-            trials=trials,
             rstate=np.random.default_rng(settings.seed),
-            show_progressbar=False,
+            parallel=settings.parallel_trials,
         )
     finally:
         train_vec.unpersist()

@@ -22,7 +22,7 @@ import crm_mining
 from crm_mining import CrmMiningError
 from crm_mining.config import Config
 from crm_mining.config.models import ModelSpec, SplitSettings
-from crm_mining.layout import in_canonical_layout
+from crm_mining.layout import in_canonical_layout, partitions_for
 from crm_mining.models.artifacts import METADATA, model_folder, save_model
 from crm_mining.models.data import KEYS, Feature, feature_columns, lake_population, with_split
 from crm_mining.models.metrics import binary_metrics, calibration_table, gains_table
@@ -118,15 +118,19 @@ def train_one(spark: SparkSession, config: Config, data: TrainingData) -> dict:
     df, split_summary = with_split(data.population, data.split, data.name)
     # The GBT subsamples, and the trials see rows, partition by partition: without this the model followed
     # the feature table's file layout (test AUC 0.72 to 0.96 over six layouts of the same rows; docs/models.md).
-    df = in_canonical_layout(df, *KEYS).cache()
+    rows = sum(c["negatives"] + c["positives"] for c in split_summary["counts"].values())
+    partitions = partitions_for(spark, rows, settings.rows_per_partition)
+    df = in_canonical_layout(df, *KEYS, partitions=partitions).cache()
     train = df.where(F.col("split") == "train")
     features = non_null_features(train, data.features)
     dropped = sorted({f.name for f in data.features} - {f.name for f in features})
     log.info(
-        "model %s: %d features (%d all-null dropped); split %s",
+        "model %s: %d features (%d all-null dropped); %d rows in %d partitions; split %s",
         data.name,
         len(features),
         len(dropped),
+        rows,
+        partitions,
         split_summary,
     )
     validation = df.where(F.col("split") == "validation")
