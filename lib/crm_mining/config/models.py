@@ -220,8 +220,8 @@ class ModelSettings:
     # Rows per partition of the modelling rows (train, validation and test, hash-partitioned by customer and
     # snapshot), at most spark.sql.shuffle.partitions partitions. Every GBT tree level is a Spark job; on a
     # few thousand rows its time is task scheduling, so fewer partitions fit faster: a 30-tree depth-4 fit
-    # on 6,467 rows took 4.9-5.5 s in 1 partition against 7.4-8.8 s in 4; on 52k and 207k rows 2 partitions
-    # were fastest of 1, 2 and 4 (docs/models.md "Tuning time").
+    # on 6,467 rows took 5.8-6.1 s in 1 partition against 8.1-9.0 s in 4; on 52k and 207k rows 2 partitions
+    # were fastest of 1, 2 and 4 (scripts/results/bench_fit_layout.md).
     rows_per_partition: int = field(default=50_000, metadata={"min": 1})
     # Calibration table bins (equal width over [0, 1]).
     calibration_bins: int = field(default=10, metadata={"min": 2, "max": 100})

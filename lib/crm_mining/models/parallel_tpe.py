@@ -3,8 +3,8 @@
 Each trial is a distributed MLlib fit, so ``SparkTrials`` (one trial per Spark task) does not apply and
 plain ``Trials`` runs them one after another. On a small training set each GBT tree level is a short
 Spark job whose time is mostly scheduling, and two fits from two driver threads overlap well (two 30-tree
-fits of the 3,000-customer sample: 6.5 s together against 4.9-5.5 s each alone; segment's
-``parallel_fits`` does the same for KMeans).
+fits of the 3,000-customer sample: 7.0-8.1 s together against 5.8-6.1 s each alone,
+scripts/results/bench_fit_layout.md; segment's ``parallel_fits`` does the same for KMeans).
 
 The loop is ``FMinIter.run`` with ``max_queue_len = parallel``, as SparkTrials drives it: the algorithm
 proposes trials one at a time from the finished ones (TPE returns one proposal per call, each seeded from
