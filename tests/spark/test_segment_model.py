@@ -16,7 +16,7 @@ from crm_mining.segment import fit_segmentation, segment_customers
 from crm_mining.segment.artifacts import ModelStore
 from crm_mining.segment.assign import customer_segments
 from crm_mining.segment.migration import segment_migration
-from crm_mining.segment.model import kmeans_stage
+from crm_mining.segment.model import kmeans_stage, preprocessing, scaled_in_canonical_layout
 from crm_mining.segment.source import customer_frame
 from crm_mining.tables import Lake
 
@@ -65,13 +65,28 @@ def test_k_selection_finds_the_four_blobs_and_ids_follow_size(spark):
     assert pairs == {(1, 1), (3, 2), (2, 3), (0, 4)}
 
 
+@pytest.mark.parametrize(("rows_per_partition", "partitions"), [(50_000, 1), (100, 3), (10, 4)])
+def test_kmeans_rows_sit_in_one_partition_per_rows_per_partition(spark, rows_per_partition, partitions):
+    # 260 customers: ceil(260 / rows_per_partition) partitions, at most the 4 shuffle partitions.
+    frame = blobs(spark, FOUR, [50, 80, 60, 70])
+    chosen = settings(rows_per_partition=rows_per_partition)
+    prep = preprocessing(chosen).fit(frame)
+    scaled = scaled_in_canonical_layout(prep, frame, chosen.rows_per_partition)
+    assert scaled.rdd.getNumPartitions() == partitions
+    assert scaled.count() == 260
+    # Another layout of the same customers still finds the four blobs.
+    assert fit_segmentation(frame, chosen, "v1", "blobs").info.k == 4
+
+
 def test_min_share_rule_rejects_a_tiny_cluster(spark):
     # Three blobs of 100 and a tight clump of 6 customers (2%) set apart from blob 0.
     centres = [(0, 0, 0), (20, 0, 0), (0, 20, 0), (0, 0, 5)]
     frame = blobs(spark, centres, [100, 100, 100, 6])
     # The best silhouette alone (tolerance 0): with the default tolerance, k = 5 (a blob split in two) is
     # within 0.05 of k = 4 on such clean blobs.
-    plain = {"silhouette_tolerance": 0.0}
+    # Five KMeans runs per k (the default): with two, k = 3's best run can be a local optimum that merges two
+    # blobs and keeps the clump (smallest share 2%), whatever the rule.
+    plain = {"silhouette_tolerance": 0.0, "selection_n_init": 5, "n_init": 5}
     assert fit_segmentation(frame, settings(min_segment_share=0.0, **plain), "v1", "blobs").info.k == 4
     guarded = fit_segmentation(frame, settings(min_segment_share=0.05, **plain), "v1", "blobs")
     assert guarded.info.k == 3

@@ -162,6 +162,11 @@ class SegmentSettings:
     selection_n_init: int = field(default=5, metadata={"min": 1, "max": 50})
     # KMeans runs fitted at the same time (driver threads sharing the Spark session); 1 = one after another.
     parallel_fits: int = field(default=2, metadata={"min": 1, "max": 16})
+    # Customers per partition of the scaled rows KMeans fits on, at most spark.sql.shuffle.partitions
+    # partitions. Every KMeans iteration is a Spark job; on a few thousand customers its time is task
+    # scheduling, so fewer partitions fit faster (k=6 on 2,983 customers: 0.57-0.81 s in 1 partition against
+    # 1.14-2.28 s in 4, scripts/results/bench_fit_layout.md), and parallel_fits keeps the cores busy.
+    rows_per_partition: int = field(default=50_000, metadata={"min": 1})
     # true: fit a new model even if a saved one exists (the CLI's --refit).
     refit: bool = False
     # Record in gold.segment_stability the ARI between the model used and an independent refit (other seeds)

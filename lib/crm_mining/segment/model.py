@@ -25,7 +25,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 
 from crm_mining import CrmMiningError
 from crm_mining.config.segment import SegmentSettings
-from crm_mining.layout import in_canonical_layout
+from crm_mining.layout import in_canonical_layout, partitions_for
 from crm_mining.segment.rules import KCandidate, choose_k
 
 SCALED, CLUSTER = "scaled", "cluster"
@@ -71,10 +71,13 @@ def preprocessing(settings: SegmentSettings) -> Pipeline:
     )
 
 
-def scaled_in_canonical_layout(prep: PipelineModel, target: DataFrame) -> DataFrame:
-    """customer_id and the scaled vector in the canonical layout (``crm_mining.layout``): KMeans|| and the
-    silhouette sample draw rows per partition, and the same customers must give the same model and k."""
-    return in_canonical_layout(prep.transform(target).select("customer_id", SCALED), "customer_id")
+def scaled_in_canonical_layout(prep: PipelineModel, target: DataFrame, rows_per_partition: int) -> DataFrame:
+    """customer_id and the scaled vector in the canonical layout (``crm_mining.layout``) of
+    ceil(customers / rows_per_partition) partitions: KMeans|| and the silhouette sample draw rows per
+    partition, and the same customers must give the same model and k."""
+    partitions = partitions_for(target.sparkSession, target.count(), rows_per_partition)
+    scaled = prep.transform(target).select("customer_id", SCALED)
+    return in_canonical_layout(scaled, "customer_id", partitions=partitions)
 
 
 def kmeans(settings: SegmentSettings, k: int, seed: int) -> KMeans:
