@@ -110,6 +110,10 @@ class ValueSettings:
     gbt_max_iter: int = field(default=40, metadata={"min": 1, "max": 500})
     gbt_step_size: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
     gbt_min_instances_per_node: int = field(default=20, metadata={"min": 1})
+    # gbt method: customers per partition of the training rows, at most spark.sql.shuffle.partitions
+    # partitions. Every tree level is a Spark job; on a few thousand customers its time is task scheduling,
+    # so fewer partitions fit faster (scripts/results/bench_fit_layout.md).
+    gbt_rows_per_partition: int = field(default=50_000, metadata={"min": 1})
     # gbt method: gold.customer_features columns (numbers or flags, at the latest snapshot within a month
     # before each cut-off) the trees also read; those the table lacks are left out and the summary says so.
     gbt_customer_features: list[str] = field(

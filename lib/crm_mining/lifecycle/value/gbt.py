@@ -27,7 +27,7 @@ from pyspark.sql import functions as F  # noqa: N812 (our standard alias)
 from pyspark.sql.types import BooleanType, NumericType
 
 from crm_mining.config.lifecycle import ValueSettings
-from crm_mining.layout import in_canonical_layout
+from crm_mining.layout import in_canonical_layout, partitions_for
 from crm_mining.lifecycle.value.boosting import boosted_trees
 from crm_mining.lifecycle.value.history import (
     DAYS_PER_MONTH,
@@ -199,11 +199,15 @@ def learned_predictions(
         features_at(earlier, snapshots[0] if columns else None), transactions, earlier, months
     )
     # The trees' split candidates and sums follow the row layout: the canonical one makes the fit repeatable.
-    training = in_canonical_layout(with_ratio_labels(labelled), "customer_id").cache()
-    trained_on = training.count()
+    # Its partition count follows the customers, counted once from a cache of the rows.
+    rows = with_ratio_labels(labelled).cache()
+    trained_on = rows.count()
+    partitions = partitions_for(rows.sparkSession, trained_on, settings.gbt_rows_per_partition)
+    training = in_canonical_layout(rows, "customer_id", partitions=partitions).cache()
     features = [*MODEL_FEATURES, *(f"profile_{c}" for c in columns)]
     models = fit_gbt(training, features, settings)
     training.unpersist()
+    rows.unpersist()
     current = features_at(as_of, snapshots[1] if columns else None)
     summary = {
         "trained_at": earlier.isoformat(),
