@@ -71,7 +71,7 @@ def test_kmeans_rows_sit_in_one_partition_per_rows_per_partition(spark, rows_per
     frame = blobs(spark, FOUR, [50, 80, 60, 70])
     chosen = settings(rows_per_partition=rows_per_partition)
     prep = preprocessing(chosen).fit(frame)
-    scaled = scaled_in_canonical_layout(prep, frame, chosen.rows_per_partition)
+    scaled = scaled_in_canonical_layout(prep, frame, 260, chosen.rows_per_partition)
     assert scaled.rdd.getNumPartitions() == partitions
     assert scaled.count() == 260
     # Another layout of the same customers still finds the four blobs.

@@ -116,10 +116,10 @@ def fit_segmentation(target: DataFrame, settings: SegmentSettings, version: str,
     clustered = to_cluster(target)
     check_features_not_all_null(clustered, settings, source)
     prep = preprocessing(settings).fit(clustered)
-    scaled = scaled_in_canonical_layout(prep, clustered, settings.rows_per_partition).cache()
-    customers = scaled.count()
+    customers = clustered.count()
     if customers == 0:
         raise CrmMiningError(f"segment: every customer of {source} was set apart by segment.set_apart")
+    scaled = scaled_in_canonical_layout(prep, clustered, customers, settings.rows_per_partition).cache()
     candidates, chosen, reason = fit_candidates(scaled, customers, settings)
     k = chosen.getK()
     pipeline = full_pipeline(prep, chosen)
@@ -201,7 +201,9 @@ def seed_refit(target: DataFrame, settings: SegmentSettings, k: int) -> tuple[Pi
     first = settings.seed + max(settings.n_init, settings.selection_n_init)
     clustered = to_cluster(target)
     prep = preprocessing(settings).fit(clustered)
-    scaled = scaled_in_canonical_layout(prep, clustered, settings.rows_per_partition).cache()
+    scaled = scaled_in_canonical_layout(
+        prep, clustered, clustered.count(), settings.rows_per_partition
+    ).cache()
     try:
         model = fit_kmeans(scaled, settings, k, first_seed=first)
     finally:

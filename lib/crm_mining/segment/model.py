@@ -71,11 +71,13 @@ def preprocessing(settings: SegmentSettings) -> Pipeline:
     )
 
 
-def scaled_in_canonical_layout(prep: PipelineModel, target: DataFrame, rows_per_partition: int) -> DataFrame:
-    """customer_id and the scaled vector in the canonical layout (``crm_mining.layout``) of
-    ceil(customers / rows_per_partition) partitions: KMeans|| and the silhouette sample draw rows per
-    partition, and the same customers must give the same model and k."""
-    partitions = partitions_for(target.sparkSession, target.count(), rows_per_partition)
+def scaled_in_canonical_layout(
+    prep: PipelineModel, target: DataFrame, customers: int, rows_per_partition: int
+) -> DataFrame:
+    """customer_id and the scaled vector of ``target``'s ``customers`` rows in the canonical layout
+    (``crm_mining.layout``) of ceil(customers / rows_per_partition) partitions: KMeans|| and the
+    silhouette sample draw rows per partition, and the same customers must give the same model and k."""
+    partitions = partitions_for(target.sparkSession, customers, rows_per_partition)
     scaled = prep.transform(target).select("customer_id", SCALED)
     return in_canonical_layout(scaled, "customer_id", partitions=partitions)
 
