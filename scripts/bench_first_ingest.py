@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_files import write_result
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "scripts" / "results"
 LAKES = {
@@ -166,10 +168,7 @@ def main() -> None:
             for label in commits
         },
     }
-    out = Path(args.out)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(report))
-    print(out.with_suffix(".md").read_text())
+    print(write_result(args.out, report, markdown).read_text())
 
 
 if __name__ == "__main__":

@@ -14,15 +14,14 @@ latest snapshot's customers in 4 and 1 partitions. Each fit's seconds and Spark 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import threading
 import time
 from functools import reduce
-from pathlib import Path
 
 from bench_overhead import jobs_so_far
+from results_files import write_result
 
 GBT = {"max_depth": 4, "max_iter": 30, "step_size": 0.1, "subsampling_rate": 0.8}
 GBT.update(min_instances_per_node=10, max_bins=32)
@@ -159,10 +158,7 @@ def markdown(result: dict) -> str:
 def main() -> None:
     args = parse_args()
     result = measure(args)
-    out = Path(args.out)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    out.with_suffix(".md").write_text(markdown(result))
-    print(f"wrote {out} and {out.with_suffix('.md')}")
+    print(f"wrote {args.out} and {write_result(args.out, result, markdown)}")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,14 @@ Not a test: timings depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from results_files import write_result
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WARM_UP = 2
@@ -99,10 +100,7 @@ def markdown(r: dict) -> str:
 def main() -> None:
     args = parse_args()
     result = measure(args.rounds)
-    out = Path(args.out)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(result))
-    print(markdown(result))
+    print(write_result(args.out, result, markdown).read_text())
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from crm_mining.config import load_config
 from crm_mining.logs import setup_logging
 from crm_mining.session import get_spark
 from crm_mining.tables import Lake
+from results_files import write_result
 from worktrees import worktrees
 
 log = logging.getLogger("bench_ingest")
@@ -225,10 +226,7 @@ def main() -> None:
         "python_ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     result["machine"]["load_avg_at_end"] = os.getloadavg()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    out.with_suffix(".md").write_text(markdown(result))
+    write_result(args.out, result, markdown)
     print(json.dumps({k: v for k, v in result.items() if k != "ingest_summary"}, indent=2, default=str))
 
 

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from results_files import write_result
 from worktrees import REPO, worktrees
 
 SCRIPTS = Path(__file__).resolve().parent
@@ -149,10 +150,7 @@ def main() -> None:
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         ).stdout.strip(),
     }
-    out = Path(args.out)
-    out.write_text(json.dumps(payload, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(payload))
-    print(f"wrote {out} and {out.with_suffix('.md')}")
+    print(f"wrote {args.out} and {write_result(args.out, payload, markdown)}")
 
 
 if __name__ == "__main__":
