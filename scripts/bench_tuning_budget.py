@@ -39,6 +39,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workdir", required=True, help="the generated lakes go here")
     parser.add_argument("--out", required=True, help="JSON result; the Markdown goes next to it")
     parser.add_argument("--note", action="append", default=[], help="a line for the notes (repeatable)")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add to the rows already in --out: run one lake per process (one JVM through ten trainings "
+        "of two-thousand-customer lakes filled a 4g heap)",
+    )
     return parser.parse_args()
 
 
@@ -131,18 +137,21 @@ def main() -> None:
     root = Path(args.workdir)
     load = os.getloadavg()[0]
     spark = None
-    rows = []
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": load},
         "budgets": budgets,
-        "rows": rows,
+        "rows": [],
         "notes": args.note,
     }
-    for index, lake in enumerate(args.lakes.split(",")):
+    if args.append and Path(args.out).exists():
+        result = json.loads(Path(args.out).read_text())
+        result["notes"] += args.note
+    rows = result["rows"]
+    for lake in args.lakes.split(","):
         sets, lakehouse = lake_overrides(lake, root)
         spark = spark or get_spark(load_config(overrides=sets, lakehouse=lakehouse))
         build_lake(spark, sets, lakehouse)
-        order = budgets if index % 2 == 0 else budgets[::-1]
+        order = budgets if len({r["lake"] for r in rows}) % 2 == 0 else budgets[::-1]
         for spec in args.specs.split(","):
             runs = {b: train_run(spark, sets, lakehouse, spec, b) for b in order}
             small, large = min(budgets), max(budgets)
@@ -152,6 +161,7 @@ def main() -> None:
             rows.append(
                 {
                     "lake": lake,
+                    "load_at_start": load,
                     "model": spec,
                     "order": order,
                     "smaller_budget_trials_are_a_prefix": prefix,
