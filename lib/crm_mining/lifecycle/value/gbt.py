@@ -199,14 +199,14 @@ def learned_predictions(
         features_at(earlier, snapshots[0] if columns else None), transactions, earlier, months
     )
     # The trees' split candidates and sums follow the row layout: the canonical one makes the fit repeatable.
-    # Its partition count follows the customers, counted once from a cache of the rows.
+    # Its partition count follows the customers, counted once from a cache of the rows; fit_gbt caches
+    # the laid-out vectors the boosting iterations read, so the layout itself is not cached too.
     rows = with_ratio_labels(labelled).cache()
     trained_on = rows.count()
     partitions = partitions_for(rows.sparkSession, trained_on, settings.gbt_rows_per_partition)
-    training = in_canonical_layout(rows, "customer_id", partitions=partitions).cache()
+    training = in_canonical_layout(rows, "customer_id", partitions=partitions)
     features = [*MODEL_FEATURES, *(f"profile_{c}" for c in columns)]
     models = fit_gbt(training, features, settings)
-    training.unpersist()
     rows.unpersist()
     current = features_at(as_of, snapshots[1] if columns else None)
     summary = {
