@@ -128,6 +128,7 @@ def lightgbm_reference(spark, sets: list[str], lakehouse: str, spec: str, budget
 
 def main() -> None:
     args = parse_args()
+    from crm_mining import CrmMiningError
     from crm_mining.config import load_config
     from crm_mining.logs import setup_logging
     from crm_mining.session import get_spark
@@ -153,7 +154,12 @@ def main() -> None:
         build_lake(spark, sets, lakehouse)
         order = budgets if len({r["lake"] for r in rows}) % 2 == 0 else budgets[::-1]
         for spec in args.specs.split(","):
-            runs = {b: train_run(spark, sets, lakehouse, spec, b) for b in order}
+            try:
+                runs = {b: train_run(spark, sets, lakehouse, spec, b) for b in order}
+            except CrmMiningError as error:  # e.g. too few months for an out-of-time split: say so, go on
+                rows.append({"lake": lake, "load_at_start": load, "model": spec, "not_trained": str(error)})
+                write_result(args.out, result, markdown)
+                continue
             small, large = min(budgets), max(budgets)
             prefix = runs[large]["trials"][:small] == runs[small]["trials"]
             for run in runs.values():
@@ -190,7 +196,11 @@ def markdown(result: dict) -> str:
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
+    measured = [r for r in result["rows"] if "not_trained" not in r]
     for r in result["rows"]:
+        if "not_trained" in r:
+            lines.append(f"| {r['lake']} | {r['model']} | not trained: {r['not_trained'][:160]} |")
+            continue
         cells = [r["lake"], r["model"], str(r["lightgbm"]["positives"]["test"])]
         for b in budgets:
             run = r["budgets"][str(b)]
@@ -206,11 +216,8 @@ def markdown(result: dict) -> str:
         cells.append("yes" if r["smaller_budget_trials_are_a_prefix"] else "no")
         lines.append("| " + " | ".join(cells) + " |")
     small, large = min(budgets), max(budgets)
-    totals = {b: sum(r["budgets"][str(b)]["seconds"] for r in result["rows"]) for b in budgets}
-    gaps = [
-        r["budgets"][str(small)]["auc"]["gbt"] - r["budgets"][str(large)]["auc"]["gbt"]
-        for r in result["rows"]
-    ]
+    totals = {b: sum(r["budgets"][str(b)]["seconds"] for r in measured) for b in budgets}
+    gaps = [r["budgets"][str(small)]["auc"]["gbt"] - r["budgets"][str(large)]["auc"]["gbt"] for r in measured]
     lines += [
         "",
         f"Train seconds summed: {', '.join(f'{b} trials {totals[b]:.1f}' for b in budgets)} "
