@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812 (the project convention)
-from pyspark.sql.types import DateType, DoubleType, TimestampType
+from pyspark.sql.types import DataType, DateType, DoubleType, StringType, TimestampType
 
 from crm_mining.generate.randomness import uniform
 
@@ -41,96 +41,111 @@ class SourceSpec:
     unknown_code: str = "UNKNOWN"
 
 
+def as_text(col: Column, kind: DataType) -> Column:
+    """A value as its landing text: dates yyyy-MM-dd, timestamps yyyy-MM-dd HH:mm:ss, money 2 decimals."""
+    if isinstance(kind, TimestampType):
+        return F.date_format(col, "yyyy-MM-dd HH:mm:ss")
+    if isinstance(kind, DateType):
+        return F.date_format(col, "yyyy-MM-dd")
+    if isinstance(kind, DoubleType):
+        return F.when(col.isNotNull(), F.format_string("%.2f", col))
+    return col.cast("string")
+
+
 def as_strings(df: DataFrame, columns: list[str]) -> dict[str, Column]:
-    """Each column as its landing text: dates yyyy-MM-dd, timestamps yyyy-MM-dd HH:mm:ss, money 2 decimals."""
+    """Each column of ``df`` as its landing text (``as_text``)."""
     types = {f.name: f.dataType for f in df.schema.fields}
-    out = {}
-    for name in columns:
-        col, kind = F.col(name), types[name]
-        if isinstance(kind, TimestampType):
-            out[name] = F.date_format(col, "yyyy-MM-dd HH:mm:ss")
-        elif isinstance(kind, DateType):
-            out[name] = F.date_format(col, "yyyy-MM-dd")
-        elif isinstance(kind, DoubleType):
-            out[name] = F.when(col.isNotNull(), F.format_string("%.2f", col))
-        else:
-            out[name] = col.cast("string")
-    return out
+    return {name: as_text(F.col(name), types[name]) for name in columns}
+
+
+@dataclass(frozen=True)
+class Value:
+    """One landing column of a record: its value and type (for JSON), and its landing text."""
+
+    col: Column
+    kind: DataType
+    text: Column
+
+
+def typed(col: Column, kind: DataType) -> Value:
+    return Value(col, kind, as_text(col, kind))
+
+
+def text_value(col: Column) -> Value:
+    """A value a fault turned into text: it lands as that text, quoted in JSON."""
+    return Value(col, StringType(), col)
+
+
+def line_of(values: dict[str, Value], spec: SourceSpec) -> Column:
+    """The record as one CSV or JSON line (Parquet's raw form: the row as JSON of its texts)."""
+    if spec.kind == "csv":
+        return F.concat_ws(",", *[F.coalesce(values[c].text, F.lit("")) for c in spec.columns])
+    if spec.kind == "parquet":  # every Parquet column is a string; its raw form is that row as JSON
+        fields = [values[c].text.alias(c) for c in spec.columns]
+    else:  # json: numbers stay numbers, dates and timestamps as text
+        fields = [
+            (values[c].text if isinstance(values[c].kind, DateType | TimestampType) else values[c].col).alias(
+                c
+            )
+            for c in spec.columns
+        ]
+    return F.to_json(F.struct(*fields), {"ignoreNullFields": "false"})
+
+
+def record_key_of(values: dict[str, Value], spec: SourceSpec, line: Column) -> Column:
+    """The key columns' texts joined by ``|``; the whole line when a key column is missing."""
+    key_parts = [values[c].text for c in spec.key]
+    any_null = F.lit(False)
+    for part in key_parts:
+        any_null = any_null | part.isNull()
+    return F.when(any_null, line).otherwise(F.concat_ws("|", *key_parts))
 
 
 def serialise(df: DataFrame, spec: SourceSpec) -> DataFrame:
     """Add ``line`` (CSV or JSON text of the landing columns) and ``record_key`` to ``df``."""
-    text = as_strings(df, spec.columns)
-    if spec.kind == "csv":
-        line = F.concat_ws(",", *[F.coalesce(text[c], F.lit("")) for c in spec.columns])
-    elif spec.kind == "parquet":  # every Parquet column is a string; its raw form is that row as JSON
-        line = F.to_json(F.struct(*[text[c].alias(c) for c in spec.columns]), {"ignoreNullFields": "false"})
-    else:  # json: numbers stay numbers, dates and timestamps as text
-        types = {f.name: f.dataType for f in df.schema.fields}
-        fields = [
-            (text[c] if isinstance(types[c], DateType | TimestampType) else F.col(c)).alias(c)
-            for c in spec.columns
-        ]
-        line = F.to_json(F.struct(*fields), {"ignoreNullFields": "false"})
-    key_parts = [text[c] for c in spec.key]
-    any_null = F.lit(False)
-    for part in key_parts:
-        any_null = any_null | part.isNull()
-    record_key = F.when(any_null, line).otherwise(F.concat_ws("|", *key_parts))
-    return df.withColumn("line", line).withColumn("record_key", record_key)
+    types = {f.name: f.dataType for f in df.schema.fields}
+    values = {c: typed(F.col(c), types[c]) for c in spec.columns}
+    line = line_of(values, spec)
+    return df.withColumn("line", line).withColumn("record_key", record_key_of(values, spec, line))
 
 
-def apply_fault(df: DataFrame, spec: SourceSpec, reason: str, seed: int) -> DataFrame:
-    """Apply the single fault ``reason`` to every row of ``df`` (typed landing columns)."""
-    roles = spec.roles
-    key = spec.key[0]
-    fresh = spec.extra_rows and reason not in ("DUPLICATE", "MISSING_ID")
-    if fresh:  # a new record with a key nobody references
-        df = df.withColumn(key, F.concat(F.col(key).cast("string"), F.lit("X")))
-    u = uniform(seed, "fault-" + reason, F.col(key).cast("string"))
+def faulted(values: dict[str, Value], spec: SourceSpec, reason: str, seed: int) -> dict[str, Value]:
+    """The record's landing columns with the single fault ``reason`` applied (``values``: as it was)."""
+    roles, key = spec.roles, spec.key[0]
+    out = dict(values)
+    if spec.extra_rows and reason not in ("DUPLICATE", "MISSING_ID"):  # a new record nobody references
+        out[key] = text_value(F.concat(values[key].col.cast("string"), F.lit("X")))
     if reason == "BAD_NUMBER":
         col = roles["number"]
-        df = df.withColumn(col, F.concat(F.format_string("%.2f", F.col(col)), F.lit("EUR")))
+        out[col] = text_value(F.concat(F.format_string("%.2f", values[col].col), F.lit("EUR")))
     elif reason == "BAD_DATE":
         col = roles["date"]
-        df = df.withColumn(col, F.date_format(F.col(col), "dd/MM/yyyy"))
-    elif reason == "FUTURE_DATE":
+        out[col] = text_value(F.date_format(values[col].col, "dd/MM/yyyy"))
+    elif reason in ("FUTURE_DATE", "DATE_TOO_OLD"):
         col = roles["date"]
-        pattern = (
-            "yyyy-MM-dd HH:mm:ss" if isinstance(df.schema[col].dataType, TimestampType) else "yyyy-MM-dd"
-        )
-        df = df.withColumn(
-            col, F.concat(F.lit(FUTURE_YEAR), F.substring(F.date_format(F.col(col), pattern), 5, 100))
-        )
-    elif reason == "DATE_TOO_OLD":
-        col = roles["date"]
-        pattern = (
-            "yyyy-MM-dd HH:mm:ss" if isinstance(df.schema[col].dataType, TimestampType) else "yyyy-MM-dd"
-        )
-        df = df.withColumn(
-            col, F.concat(F.lit("1800"), F.substring(F.date_format(F.col(col), pattern), 5, 100))
-        )
+        year = FUTURE_YEAR if reason == "FUTURE_DATE" else "1800"
+        out[col] = text_value(F.concat(F.lit(year), F.substring(values[col].text, 5, 100)))
     elif reason == "MISSING_ID":
-        col = roles["id"]
-        df = df.withColumn(col, F.lit(None).cast("string"))
+        out[roles["id"]] = text_value(F.lit(None).cast("string"))
     elif reason == "ORPHAN":
         col = roles["orphan"]
-        df = df.withColumn(col, F.concat(F.lit("X"), F.col(col)))
+        out[col] = text_value(F.concat(F.lit("X"), values[col].col))
     elif reason == "NEGATIVE_AMOUNT":
         col = roles["amount"]
-        df = df.withColumn(col, -F.abs(F.col(col)) - F.lit(0.01))
+        out[col] = typed(-F.abs(values[col].col) - F.lit(0.01), values[col].kind)
     elif reason == "ABSURD_AMOUNT":
-        df = df.withColumn(roles["amount"], F.lit(ABSURD_AMOUNT))
+        out[roles["amount"]] = typed(F.lit(ABSURD_AMOUNT), DoubleType())
     elif reason == "UNKNOWN_CODE":
-        df = df.withColumn(roles["code"], F.lit(spec.unknown_code))
+        out[roles["code"]] = text_value(F.lit(spec.unknown_code))
     elif reason == "NEAR_DUPLICATE":
         ts = roles["timestamp"]
-        df = df.withColumn(key, F.concat(F.col(key), F.lit("N"))).withColumn(
-            ts, F.timestamp_seconds(F.unix_timestamp(F.col(ts)) + 1 + (u * 58).cast("int"))
-        )
+        out[key] = text_value(F.concat(out[key].col, F.lit("N")))
+        u = uniform(seed, "fault-" + reason, out[key].col)  # the new record's own key draws its delay
+        shifted = F.timestamp_seconds(F.unix_timestamp(values[ts].col) + 1 + (u * 58).cast("int"))
+        out[ts] = typed(shifted, TimestampType())
     elif reason not in ("DUPLICATE", "MALFORMED_ROW"):
         raise ValueError(f"no fault for reason {reason}")
-    return df
+    return out
 
 
 def malformed(line: Column, kind: str, u: Column) -> Column:
@@ -139,7 +154,7 @@ def malformed(line: Column, kind: str, u: Column) -> Column:
         return F.when(u < 0.5, F.concat(line, F.lit(",EXTRA"))).otherwise(
             F.regexp_replace(line, ",[^,]*$", "")
         )
-    return F.expr("substring(line, 1, length(line) - 1)")  # JSON without its closing brace
+    return line.substr(F.lit(1), F.length(line) - 1)  # JSON without its closing brace
 
 
 def natural_key(spec: SourceSpec) -> Column:
@@ -217,21 +232,30 @@ def inject(
     keep = F.col("reason").isNull() | F.col("reason").isin(*ADDED) | F.lit(spec.extra_rows)
     good = flagged.where(keep).drop("reason")
     selected = flagged.where(F.col("reason").isNotNull()).persist()
-    bad_parts = []
-    for reason in spec.reasons:
-        part = apply_fault(selected.where(F.col("reason") == reason), spec, reason, seed)
-        text = as_strings(part, spec.columns)
-        part = serialise(part, spec)
-        if reason == "MALFORMED_ROW":
-            u = uniform(seed, "malformed", F.col("record_key"))
-            part = part.withColumn("line", malformed(F.col("line"), spec.kind, u))
-        bad_parts.append(
-            part.select("file", "reason", "record_key", "line", *[text[c].alias(c) for c in spec.columns])
-        )
-    bad = bad_parts[0]
-    for part in bad_parts[1:]:
-        bad = bad.unionByName(part)
+    bad = selected.select(*faulted_columns(selected, spec, seed))
     truth = bad.select(
         F.lit(spec.name).alias("source"), "record_key", "file", "reason", F.col("line").alias("raw")
     )
     return good, bad, truth, selected
+
+
+def faulted_columns(selected: DataFrame, spec: SourceSpec, seed: int) -> list[Column]:
+    """file, reason, record_key, line and the landing columns as text, each record with its own fault.
+
+    One projection whose columns choose by ``reason`` (a branch of the plan per reason made the plan,
+    its planning and its generated code grow with the reasons).
+    """
+    types = {f.name: f.dataType for f in selected.schema.fields}
+    values = {c: typed(F.col(c), types[c]) for c in spec.columns}
+    cases: dict[str, Column | None] = dict.fromkeys(["record_key", "line", *spec.columns])
+    for reason in spec.reasons:
+        out = faulted(values, spec, reason, seed)
+        line = line_of(out, spec)
+        record_key = record_key_of(out, spec, line)
+        if reason == "MALFORMED_ROW":
+            line = malformed(line, spec.kind, uniform(seed, "malformed", record_key))
+        chosen = {"record_key": record_key, "line": line, **{c: out[c].text for c in spec.columns}}
+        hit = F.col("reason") == reason
+        for name, value in chosen.items():
+            cases[name] = F.when(hit, value) if cases[name] is None else cases[name].when(hit, value)
+    return [F.col("file"), F.col("reason"), *[case.alias(name) for name, case in cases.items()]]
